@@ -1,0 +1,101 @@
+# Copyright: volact.kms contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Jinja2 filters over the collection's pure core, for playbooks, roles and reports.
+
+Each filter is a thin wrapper: the rules live in ``module_utils`` and the documentation in the
+sidecar ``<filter>.yml`` files next to this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.volact.kms.plugins.module_utils import editions, hresult, keys
+from ansible_collections.volact.kms.plugins.module_utils import publish_list as plist
+from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+
+_FACT_NAMES = ("edition_id", "sku", "build", "product_type")
+
+
+def gvlk(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The published GVLK for a machine, chosen from its non-localized edition facts."""
+    if not isinstance(facts, Mapping):
+        raise AnsibleFilterError(
+            f"gvlk: expected a dict with {', '.join(_FACT_NAMES)}, got {type(facts).__name__}."
+        )
+    unknown = sorted(set(facts) - set(_FACT_NAMES))
+    if unknown:
+        raise AnsibleFilterError(
+            f"gvlk: unknown fact(s) {', '.join(unknown)}; use {', '.join(_FACT_NAMES)}."
+        )
+    row = editions.select_gvlk(editions.EditionFacts(**{n: facts.get(n) for n in _FACT_NAMES}))
+    return {
+        "product": row.product,
+        "family": row.family,
+        "edition": row.edition,
+        "key": row.key,
+        "confirmed": row.confirmed,
+    }
+
+
+def mask_key(key: Any) -> str:
+    """A product key with only its last group visible."""
+    return keys.mask_key(key)
+
+
+def hresult_info(code: Any) -> dict[str, Any]:
+    """What an HRESULT means and what to do about it."""
+    info = hresult.explain(code)
+    return {
+        "code": info.code,
+        "hex": info.hex,
+        "signed": info.signed,
+        "symbol": info.symbol,
+        "meaning": info.meaning,
+        "action": info.action,
+        "category": info.category,
+    }
+
+
+def publish_list(domains: Any) -> list[str]:
+    """``DnsDomainPublishList`` strings from ``[{name, priority, weight}]`` (or plain names)."""
+    return plist.encode_list(plist.parse_domains(domains))
+
+
+def parse_publish_list(values: Any) -> list[dict[str, Any]]:
+    """``DnsDomainPublishList`` strings back to ``[{name, priority, weight}]`` (absent: 0)."""
+    return [
+        {"name": e.domain, "priority": e.effective_priority, "weight": e.effective_weight}
+        for e in plist.decode_list(values)
+    ]
+
+
+def _explained(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the core's input errors into filter errors that say which filter refused what."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except KmsInputError as error:
+            raise AnsibleFilterError(f"{name}: {error}") from None
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    return wrapper
+
+
+class FilterModule:
+    """volact.kms filters."""
+
+    def filters(self) -> dict[str, Callable[..., Any]]:
+        table = {
+            "gvlk": gvlk,
+            "mask_key": mask_key,
+            "hresult": hresult_info,
+            "publish_list": publish_list,
+            "parse_publish_list": parse_publish_list,
+        }
+        return {name: _explained(name, function) for name, function in table.items()}
