@@ -16,9 +16,9 @@ class KmsError(Exception):
 class KmsInputError(KmsError, ValueError):
     """Input that cannot be used, detected before any host is touched.
 
-    ``field`` is the option as the user wrote it (``key``, ``domains[2].priority``), ``problem`` says
-    what is wrong, ``fix`` what to do instead. Messages never carry a secret in clear: callers pass
-    masked values only.
+    ``field`` is the option as the user wrote it (``key``, ``domains[2].priority``), ``problem``
+    says what is wrong, ``fix`` what to do instead. Messages never carry a secret in clear: callers
+    pass masked values only.
     """
 
     def __init__(self, field: str, problem: str, fix: str = "") -> None:
