@@ -49,7 +49,7 @@ def _new_secret() -> str:
 
 def free_port(address: str = "127.0.0.1") -> int:
     """A port that is free for both UDP and TCP on ``address`` right now."""
-    for _ in range(50):
+    for _attempt in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
             udp.bind((address, 0))
             port = udp.getsockname()[1]

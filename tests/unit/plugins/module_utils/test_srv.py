@@ -276,7 +276,7 @@ def test_one_record_and_no_record() -> None:
 
 def shares(records: list[SrvRecord], draws: int, seed: int) -> dict[str, float]:
     rng = random.Random(seed)
-    counts = Counter(select(records, rng).target for _ in range(draws))  # type: ignore[union-attr]
+    counts = Counter(select(records, rng).target for _draw in range(draws))  # type: ignore[union-attr]
     return {target: count / draws for target, count in counts.items()}
 
 
@@ -342,7 +342,7 @@ def test_diff_applied_with_upsert_and_remove_gives_desired(
     patched = current
     for record in result.removed:
         patched = remove(patched, record.target)
-    for record in (*result.added, *(new for _, new in result.changed)):
+    for record in (*result.added, *(new for _old, new in result.changed)):
         patched = upsert(patched, record)
     assert patched == desired
 
