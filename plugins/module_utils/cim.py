@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, TypeAlias
 
 from ansible_collections.volact.kms.plugins.module_utils.cim_time import decode_time
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
@@ -113,7 +113,8 @@ class CimTypeSpec:
             ) from None
 
 
-TypeHint = CimTypeSpec | CimType | str
+# A string alias: pylint reads module_utils as if for older Pythons, where "|" fails at run time.
+TypeHint: TypeAlias = "CimTypeSpec | CimType | str"
 TypeHints = Mapping[str, TypeHint]
 
 

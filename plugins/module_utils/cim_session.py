@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 from ansible_collections.volact.kms.plugins.module_utils.cim import TypeHints, parse_hints
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
@@ -39,7 +39,7 @@ from ansible_collections.volact.kms.plugins.module_utils.wsman_response import (
     parse_release_response,
 )
 
-Reply = str | bytes
+Reply: TypeAlias = "str | bytes"  # a string: see cim.TypeHint
 # ``send(xml)``, and ``send(xml, operation_timeout=seconds)`` for calls with a longer timeout.
 Send = Callable[..., Reply]
 

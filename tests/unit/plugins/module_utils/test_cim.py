@@ -448,9 +448,10 @@ def test_round_trip_typed(values: list[tuple[CimTypeSpec, object]]) -> None:
     """Whatever the serializer writes, the parser reads back identically under the same hints."""
     names = [f"P{i}" for i in range(len(values))]
     xml = "".join(encode_property("c", n, v, s) for n, (s, v) in zip(names, values, strict=True))
-    decoded = decode_properties(_wrap(xml), {n: s for n, (s, _) in zip(names, values, strict=True)})
+    hints = {n: s for n, (s, _value) in zip(names, values, strict=True)}
+    decoded = decode_properties(_wrap(xml), hints)
     assert set(decoded) == set(names)
-    for name, (_, value) in zip(names, values, strict=True):
+    for name, (_spec, value) in zip(names, values, strict=True):
         assert _same(value, decoded[name]), (name, value, decoded[name])
 
 

@@ -236,7 +236,7 @@ def test_header_options_are_applied() -> None:
 
 
 def test_message_ids_are_fresh_uuids() -> None:
-    ids = {wsman.get_request("Win32_Service", {"Name": "a"}).message_id for _ in range(50)}
+    ids = {wsman.get_request("Win32_Service", {"Name": "a"}).message_id for _round in range(50)}
     assert len(ids) == 50
     assert all(re.fullmatch(r"uuid:[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}", i) for i in ids)
 
@@ -411,7 +411,7 @@ def message_id_of(request_xml: str) -> str:
 @NEEDS_CAPTURES
 def test_capture_enumerate_all_items_fit() -> None:
     """Real Windows: w:Items, empty n:EnumerationContext and w:EndOfSequence -> done."""
-    request, response, _, _ = pretty_documents()
+    request, response, _request2, _response2 = pretty_documents()
     page = wsman.parse_enumerate_response(response, message_id=message_id_of(request))
     assert page.done
     assert page.end_of_sequence
@@ -433,7 +433,7 @@ def test_capture_enumerate_all_items_fit() -> None:
 
 @NEEDS_CAPTURES
 def test_capture_enumerate_empty_result() -> None:
-    _, _, request, response = pretty_documents()
+    _request1, _response1, request, response = pretty_documents()
     page = wsman.parse_enumerate_response(response, message_id=message_id_of(request))
     assert page.done
     assert page.decode() == []
@@ -441,7 +441,8 @@ def test_capture_enumerate_empty_result() -> None:
 
 @NEEDS_CAPTURES
 def test_capture_relates_to_is_checked() -> None:
-    _, response, request, _ = pretty_documents()  # the second request's id is not this reply's
+    # The second request's id is not this reply's.
+    _request1, response, request, _response2 = pretty_documents()
     with pytest.raises(WsmanProtocolError, match="relates to 'uuid:5E6EE511"):
         wsman.parse_enumerate_response(response, message_id=message_id_of(request))
     # case differences in the uuid are not a mismatch
@@ -848,4 +849,4 @@ def test_unexpected_envelopes_give_protocol_errors_or_faults(
     assert mutated != body
     with pytest.raises(WsmanError) as info:
         parse(mutated)  # type: ignore[operator]
-    assert type(info.value) is WsmanProtocolError
+    assert info.type is WsmanProtocolError

@@ -59,7 +59,7 @@ RELATES = "uuid:0CB1C49A-5054-4C12-AF30-FC60BE995DD9"
 def test_capture_nested_provider_fault(name: str) -> None:
     """Fixture (f): WQL on an unknown class; nested ProviderFault and __ExtendedStatus."""
     fault = fault_of(capture(name), message_id=RELATES)
-    assert type(fault) is WsmanFault
+    assert fault.__class__ is WsmanFault
     assert fault.code == "s:Sender"
     assert fault.subcode == "n:CannotProcessFilter"
     assert fault.subcode_name == "CannotProcessFilter"
@@ -98,7 +98,7 @@ def test_capture_fault_for_another_request_is_a_protocol_error() -> None:
 def test_capture_msft_wmi_error() -> None:
     """Fixture (g): MSFT_WmiError detail, no RelatesTo at all (accepted for a fault)."""
     fault = fault_of(capture("winrb_wmi_error_v2.xml"), message_id=RELATES)
-    assert type(fault) is WsmanFault
+    assert fault.__class__ is WsmanFault
     assert fault.subcode == "w:QuotaLimit"
     assert fault.hresult == 0x803381A5
     assert fault.wsman_code is None
