@@ -1,0 +1,119 @@
+"""What an administrator's tool does to a lab machine, through the CIM surface only.
+
+These helpers do what slmgr.vbs does (wsman-wire §4.3): select the Windows product the way
+``TkaGetProduct`` does (ApplicationID = Windows, PartialProductKey not null, LicenseIsAddon false,
+kms-facts §1.1), call SPP methods on the instance named by its key, restart sppsvc by stopping,
+polling State and starting. Tests and the demo use them; every call shows in the machine's
+counters and write log exactly as a real client's would.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kmslab.model.catalog import WINDOWS_APP_ID
+from kmslab.model.cim_classes import FIREWALL, REGISTRY, SERVICE, SLP, SLS, STANDARD_CIMV2
+from kmslab.model.errors import SppFault
+from kmslab.model.firewall import KMS_RULE
+from kmslab.model.registry import HKEY_LOCAL_MACHINE, SPP_KEY
+from kmslab.model.settings import DNS_DOMAIN_PUBLISH_LIST
+
+if TYPE_CHECKING:
+    from kmslab.model.machine import Machine
+
+_POLLS = 20
+
+
+def service(machine: Machine) -> dict[str, Any]:
+    """The SoftwareLicensingService instance."""
+    return machine.cim.instances(SLS)[0]
+
+
+def windows_product(machine: Machine) -> dict[str, Any] | None:
+    """The Windows product with a key, selected as slmgr.vbs selects it."""
+    rows = [
+        row
+        for row in machine.cim.instances(SLP)
+        if row["ApplicationID"] == WINDOWS_APP_ID
+        and row["PartialProductKey"] is not None
+        and not row["LicenseIsAddon"]
+    ]
+    if len(rows) > 1:
+        raise RuntimeError(f"{machine}: {len(rows)} Windows products carry a key")
+    return rows[0] if rows else None
+
+
+def call_service(machine: Machine, method: str, **params: object) -> dict[str, Any]:
+    version = str(service(machine)["Version"])
+    return machine.cim.invoke(SLS, method, {"Version": version}, params)
+
+
+def install_key(machine: Machine, key: str) -> None:
+    call_service(machine, "InstallProductKey", ProductKey=key)
+
+
+def activate_windows(machine: Machine) -> int:
+    """Activate the Windows product; the HRESULT (0 on success) instead of an exception."""
+    product = windows_product(machine)
+    if product is None:
+        raise RuntimeError(f"{machine}: no Windows product key installed")
+    return activate_product(machine, str(product["ID"]))
+
+
+def activate_product(machine: Machine, product_id: str) -> int:
+    """SoftwareLicensingProduct.Activate on one row; the HRESULT, 0 on success."""
+    try:
+        machine.cim.invoke(SLP, "Activate", {"ID": product_id})
+    except SppFault as fault:
+        return fault.hresult
+    return 0
+
+
+def restart_sppsvc(machine: Machine) -> None:
+    """Stop, wait for Stopped, start: the handler the collection's roles run (§5 item 8)."""
+    selector = {"Name": "sppsvc"}
+    stopped = machine.cim.invoke(SERVICE, "StopService", selector)["ReturnValue"]
+    if stopped != 0:
+        raise RuntimeError(f"{machine}: StopService returned {stopped}")
+    for _ in range(_POLLS):
+        if machine.cim.get(SERVICE, selector)["State"] == "Stopped":
+            break
+    else:
+        raise RuntimeError(f"{machine}: sppsvc did not stop")
+    started = machine.cim.invoke(SERVICE, "StartService", selector)["ReturnValue"]
+    if started != 0:
+        raise RuntimeError(f"{machine}: StartService returned {started}")
+
+
+def set_publish_list(machine: Machine, entries: list[str]) -> int:
+    """DnsDomainPublishList has no WMI method: the registry, REG_MULTI_SZ (§2.2, §2.6)."""
+    result = machine.cim.invoke(
+        REGISTRY,
+        "SetMultiStringValue",
+        params={
+            "hDefKey": HKEY_LOCAL_MACHINE,
+            "sSubKeyName": SPP_KEY,
+            "sValueName": DNS_DOMAIN_PUBLISH_LIST,
+            "sValue": entries,
+        },
+    )
+    return int(result["ReturnValue"])
+
+
+def set_firewall_rule(machine: Machine, enabled: bool, rule: str = KMS_RULE) -> int:
+    """MSFT_NetFirewallRule Enable()/Disable() on the built-in KMS rule (§4.6)."""
+    method = "Enable" if enabled else "Disable"
+    result = machine.cim.invoke(FIREWALL, method, {"InstanceID": rule}, namespace=STANDARD_CIMV2)
+    return int(result["ReturnValue"])
+
+
+def setup_kms_host(machine: Machine, host_key: str, publish_list: list[str] | None = None) -> int:
+    """Install and activate a host key, set the publish list, open the firewall rule, restart
+    sppsvc so the host serves and publishes; the activation HRESULT (0 on success)."""
+    install_key(machine, host_key)
+    result = activate_windows(machine)
+    if publish_list is not None:
+        set_publish_list(machine, publish_list)
+    set_firewall_rule(machine, enabled=True)
+    restart_sppsvc(machine)
+    return result

@@ -1,0 +1,259 @@
+"""The CIM surface of one machine: what the WS-Man front end calls.
+
+``instances``/``get`` serve enumerations and WS-Transfer Get; ``invoke`` runs a method. Every call
+is counted, every call that can change state lands in the write log (arguments masked), injected
+faults apply, and SPP classes demand-start sppsvc as WMI calls into SppWmi do (wsman-wire §5
+item 8). Failures surface as SppFault (SPP HRESULTs), LabTimeout (injected), CimError (the request
+itself is wrong: unknown class, selectors, method or parameter) or a non-zero ReturnValue (service,
+registry, firewall), each as the real provider reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kmslab.model.cim_classes import (
+    CLASSES,
+    FIREWALL,
+    OS,
+    REGISTRY,
+    SERVICE,
+    SLP,
+    SLS,
+    ClassSpec,
+    MethodSpec,
+    coerce,
+)
+from kmslab.model.errors import CimError, CimErrorKind, HResult, LabTimeout, SppFault, hresult_text
+from kmslab.model.faults import MethodFault
+from kmslab.model.registry import StdRegProv
+from kmslab.model.service import ServiceState
+from kmslab.model.views import slp_properties, sls_properties
+
+if TYPE_CHECKING:
+    from kmslab.model.machine import Machine
+
+
+class CimProvider:
+    def __init__(self, machine: Machine) -> None:
+        self.machine = machine
+
+    # Reads ---------------------------------------------------------------------------------------
+    def spec(self, class_name: str, namespace: str | None = None) -> ClassSpec:
+        spec = CLASSES.get(class_name.casefold())
+        wanted = namespace.replace("\\", "/").casefold() if namespace else None
+        if spec is None or (wanted is not None and wanted not in spec.namespaces):
+            # "The specified class does not exist in the given namespace." (wsman-wire §1.6 (f))
+            raise CimError(
+                CimErrorKind.NO_SUCH_CLASS, f"{class_name} in {namespace or 'any namespace'}"
+            )
+        return spec
+
+    def instances(self, class_name: str, namespace: str | None = None) -> list[dict[str, Any]]:
+        spec = self.spec(class_name, namespace)
+        self.machine.journal.count("enumerate", spec.name)
+        self._read_fault(spec, "Enumerate")
+        if spec.spp:
+            self._ensure_spp()
+        return self._all(spec)
+
+    def get(
+        self, class_name: str, selectors: dict[str, str], namespace: str | None = None
+    ) -> dict[str, Any]:
+        spec = self.spec(class_name, namespace)
+        self.machine.journal.count("get", spec.name)
+        self._read_fault(spec, "Get")
+        if spec.spp:
+            self._ensure_spp()
+        index = self._select(spec, selectors)
+        return self._all(spec)[index]
+
+    def _all(self, spec: ClassSpec) -> list[dict[str, Any]]:
+        machine = self.machine
+        if spec.name == SLS:
+            return [sls_properties(machine)]
+        if spec.name == SLP:
+            return [slp_properties(machine, sku) for sku in machine.spp.skus]
+        if spec.name == SERVICE:
+            return [machine.sppsvc.to_dict()]
+        if spec.name == OS:
+            return [machine.os_properties()]
+        if spec.name == FIREWALL:
+            return [rule.to_dict() for rule in machine.firewall.rules.values()]
+        return []
+
+    def _keys_of(self, spec: ClassSpec) -> list[str]:
+        machine = self.machine
+        return {
+            SLS: lambda: [f"{machine.image.version}.{machine.image.build}.1"],
+            SLP: lambda: [sku.id for sku in machine.spp.skus],
+            SERVICE: lambda: [machine.sppsvc.name],
+            OS: lambda: [str(machine.os_properties()["Name"])],
+            FIREWALL: lambda: [rule.instance_id for rule in machine.firewall.rules.values()],
+        }[spec.name]()
+
+    def _select(self, spec: ClassSpec, selectors: dict[str, str] | None) -> int:
+        """The index of the instance named by ``selectors`` (exactly the class keys)."""
+        selectors = selectors or {}
+        if set(selectors) != set(spec.keys):
+            raise CimError(
+                CimErrorKind.INVALID_SELECTORS,
+                f"{spec.name} is selected by {', '.join(spec.keys)}, got {sorted(selectors)}",
+            )
+        wanted = str(selectors[spec.keys[0]]).casefold()
+        for index, key in enumerate(self._keys_of(spec)):
+            if key.casefold() == wanted:
+                return index
+        raise CimError(CimErrorKind.NO_SUCH_INSTANCE, f"{spec.name} {selectors}")
+
+    def _read_fault(self, spec: ClassSpec, operation: str) -> None:
+        fault = self.machine.faults.take_method_fault(spec.name, operation)
+        if fault:
+            self._raise(fault, f"{spec.name} {operation}", ran=False)
+
+    @staticmethod
+    def _raise(fault: MethodFault, target: str, *, ran: bool) -> None:
+        if fault.timeout:
+            raise LabTimeout(target, ran=ran)
+        raise SppFault(fault.hresult or HResult.E_ACCESSDENIED, f"injected on {target}")
+
+    def _ensure_spp(self) -> None:
+        """WMI calls into SppWmi start sppsvc when it is stopped (wsman-wire §5 item 8)."""
+        service = self.machine.sppsvc
+        if service.state is ServiceState.STOPPED and service.start_service() != 0:
+            raise SppFault(HResult.ERROR_SERVICE_REQUEST_TIMEOUT, "sppsvc could not be started")
+
+    # Methods -------------------------------------------------------------------------------------
+    def invoke(
+        self,
+        class_name: str,
+        method: str,
+        selectors: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+        namespace: str | None = None,
+    ) -> dict[str, Any]:
+        spec = self.spec(class_name, namespace)
+        name = next((m for m in spec.methods if m.casefold() == method.casefold()), None)
+        if name is None:
+            raise CimError(CimErrorKind.NO_SUCH_METHOD, f"{spec.name}.{method}")
+        method_spec = spec.methods[name]
+        params = dict(params or {})
+        machine = self.machine
+        machine.journal.count("invoke", spec.name, name)
+        outcome = "not run"
+        try:
+            result = self._run(spec, name, method_spec, selectors, params)
+            outcome = f"ReturnValue={result['ReturnValue']}"
+            return result
+        except SppFault as error:
+            outcome = f"HRESULT {hresult_text(error.hresult)}"
+            raise
+        except LabTimeout as error:
+            outcome = "timeout after running" if error.ran else "timeout"
+            raise
+        except CimError as error:
+            outcome = str(error)
+            raise
+        finally:
+            if method_spec.writes:
+                machine.journal.record_write(
+                    machine.clock.now(),
+                    target=spec.name,
+                    method=name,
+                    selectors=selectors or {},
+                    params=params,
+                    outcome=outcome,
+                )
+
+    def _run(
+        self,
+        spec: ClassSpec,
+        name: str,
+        method_spec: MethodSpec,
+        selectors: dict[str, str] | None,
+        params: dict[str, Any],
+    ) -> dict[str, Any]:
+        fault = self.machine.faults.take_method_fault(spec.name, name)
+        if fault and not (fault.timeout and fault.ran):
+            self._raise(fault, f"{spec.name}.{name}", ran=False)
+        if spec.spp:
+            self._ensure_spp()
+        instance = self._keys_of(spec)[self._select(spec, selectors)] if spec.keys else ""
+        values = self._values(spec, name, method_spec, params)
+        result = self._handler(spec.name, name, instance, values)()
+        if fault:
+            self._raise(fault, f"{spec.name}.{name}", ran=True)
+        return result if isinstance(result, dict) else {"ReturnValue": result}
+
+    @staticmethod
+    def _values(
+        spec: ClassSpec, name: str, method_spec: MethodSpec, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        declared = dict(method_spec.params)
+        unknown = sorted(set(params) - set(declared))
+        if unknown:
+            raise CimError(
+                CimErrorKind.INVALID_PARAMETER,
+                f"{spec.name}.{name} has no parameter {', '.join(unknown)}",
+            )
+        values: dict[str, Any] = {}
+        for param, cim_type in method_spec.params:
+            if param not in params:
+                if method_spec.optional:
+                    continue
+                raise CimError(CimErrorKind.INVALID_PARAMETER, f"{spec.name}.{name} needs {param}")
+            try:
+                values[param] = coerce(cim_type, params[param])
+            except ValueError as error:
+                raise CimError(CimErrorKind.INVALID_PARAMETER, f"{param}: {error}") from None
+        return values
+
+    def _handler(
+        self, cls: str, name: str, instance: str, v: dict[str, Any]
+    ) -> Callable[[], object]:
+        machine = self.machine
+        spp = machine.spp
+        if cls == REGISTRY:
+            return lambda: StdRegProv(machine.registry).call(name, v)
+        if cls == SERVICE:
+            service = machine.sppsvc
+            return service.start_service if name == "StartService" else service.stop_service
+        if cls == FIREWALL:
+            return lambda: machine.firewall.set_enabled(instance, name == "Enable")
+        sku = instance if cls == SLP else None
+        handlers: dict[str, Callable[[], object]] = {
+            "SetKeyManagementServiceMachine": lambda: spp.set_kms_machine(
+                str(v["MachineName"]), sku
+            ),
+            "ClearKeyManagementServiceMachine": lambda: spp.clear_kms_machine(sku),
+            "SetKeyManagementServicePort": lambda: spp.set_kms_port(int(v["PortNumber"]), sku),
+            "ClearKeyManagementServicePort": lambda: spp.clear_kms_port(sku),
+            "Activate": lambda: spp.activate(instance),
+            "UninstallProductKey": lambda: spp.uninstall_product_key(instance),
+            "InstallProductKey": lambda: spp.install_product_key(str(v["ProductKey"])),
+            "RefreshLicenseStatus": spp.refresh_license_status,
+            "ClearProductKeyFromRegistry": spp.clear_product_key_from_registry,
+            "SetKeyManagementServiceListeningPort": lambda: spp.set_listening_port(
+                int(v["PortNumber"])
+            ),
+            "ClearKeyManagementServiceListeningPort": spp.clear_listening_port,
+            "SetVLActivationInterval": lambda: spp.set_activation_interval(
+                int(v["ActivationInterval"])
+            ),
+            "SetVLRenewalInterval": lambda: spp.set_renewal_interval(int(v["RenewalInterval"])),
+            "DisableKeyManagementServiceDnsPublishing": lambda: spp.disable_dns_publishing(
+                bool(v["DisablePublishing"])
+            ),
+            "EnableKeyManagementServiceLowPriority": lambda: spp.enable_low_priority(
+                bool(v["EnableLowPriority"])
+            ),
+            "DisableKeyManagementServiceHostCaching": lambda: spp.disable_host_caching(
+                bool(v["DisableCaching"])
+            ),
+            "SetKeyManagementServiceLookupDomain": lambda: spp.set_lookup_domain(
+                str(v["LookupDomain"])
+            ),
+            "ClearKeyManagementServiceLookupDomain": spp.clear_lookup_domain,
+        }
+        return handlers[name]

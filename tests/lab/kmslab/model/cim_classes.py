@@ -1,0 +1,156 @@
+"""The classes the lab serves over CIM: namespaces, keys, property types, methods and their
+parameters (wsman-wire §4.1-§4.6), and the coercion of wire text into parameter values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kmslab.model.registry import StdRegProv
+from kmslab.model.views import FIREWALL_SCHEMA, OS_SCHEMA, SERVICE_SCHEMA, SLP_SCHEMA, SLS_SCHEMA
+
+CIMV2 = "root/cimv2"
+STANDARD_CIMV2 = "root/standardcimv2"
+DEFAULT = "root/default"
+SLS = "SoftwareLicensingService"
+SLP = "SoftwareLicensingProduct"
+SERVICE = "Win32_Service"
+OS = "Win32_OperatingSystem"
+FIREWALL = "MSFT_NetFirewallRule"
+REGISTRY = "StdRegProv"
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    params: tuple[tuple[str, str], ...] = ()  # (name, CIM type)
+    writes: bool = True
+    optional: bool = False  # every parameter may be omitted (StdRegProv has defaults)
+
+
+@dataclass(frozen=True)
+class ClassSpec:
+    name: str
+    namespaces: tuple[str, ...]
+    keys: tuple[str, ...]  # selector names; () for a class with static methods only
+    schema: dict[str, str]
+    methods: dict[str, MethodSpec]
+    spp: bool = False  # served by sppsvc
+
+
+_NONE = MethodSpec()
+_MACHINE = MethodSpec((("MachineName", "string"),))
+_PORT = MethodSpec((("PortNumber", "uint32"),))
+_CLIENT_METHODS = {
+    "SetKeyManagementServiceMachine": _MACHINE,
+    "ClearKeyManagementServiceMachine": _NONE,
+    "SetKeyManagementServicePort": _PORT,
+    "ClearKeyManagementServicePort": _NONE,
+}
+_REGISTRY_DATA = {
+    "SetStringValue": ("sValue", "string"),
+    "SetExpandedStringValue": ("sValue", "string"),
+    "SetDWORDValue": ("uValue", "uint32"),
+    "SetQWORDValue": ("uValue", "uint64"),
+    "SetMultiStringValue": ("sValue", "string[]"),
+    "SetBinaryValue": ("uValue", "uint8[]"),
+}
+_REGISTRY_PATH = (("hDefKey", "uint32"), ("sSubKeyName", "string"), ("sValueName", "string"))
+
+CLASSES: dict[str, ClassSpec] = {
+    spec.name.casefold(): spec
+    for spec in (
+        ClassSpec(
+            SLS,
+            (CIMV2,),
+            ("Version",),
+            SLS_SCHEMA,
+            {
+                **_CLIENT_METHODS,
+                "InstallProductKey": MethodSpec((("ProductKey", "string"),)),
+                "RefreshLicenseStatus": _NONE,
+                "ClearProductKeyFromRegistry": _NONE,
+                "SetKeyManagementServiceListeningPort": _PORT,
+                "ClearKeyManagementServiceListeningPort": _NONE,
+                "SetVLActivationInterval": MethodSpec((("ActivationInterval", "uint32"),)),
+                "SetVLRenewalInterval": MethodSpec((("RenewalInterval", "uint32"),)),
+                "DisableKeyManagementServiceDnsPublishing": MethodSpec(
+                    (("DisablePublishing", "boolean"),)
+                ),
+                "EnableKeyManagementServiceLowPriority": MethodSpec(
+                    (("EnableLowPriority", "boolean"),)
+                ),
+                "DisableKeyManagementServiceHostCaching": MethodSpec(
+                    (("DisableCaching", "boolean"),)
+                ),
+                # Method and parameter names UNCONFIRMED (kms-facts §2.6, §6).
+                "SetKeyManagementServiceLookupDomain": MethodSpec((("LookupDomain", "string"),)),
+                "ClearKeyManagementServiceLookupDomain": _NONE,
+            },
+            spp=True,
+        ),
+        ClassSpec(
+            SLP,
+            (CIMV2,),
+            ("ID",),
+            SLP_SCHEMA,
+            {
+                **_CLIENT_METHODS,
+                "Activate": _NONE,
+                "UninstallProductKey": _NONE,
+            },
+            spp=True,
+        ),
+        ClassSpec(
+            SERVICE,
+            (CIMV2,),
+            ("Name",),
+            SERVICE_SCHEMA,
+            {"StartService": _NONE, "StopService": _NONE},
+        ),
+        ClassSpec(OS, (CIMV2,), ("Name",), OS_SCHEMA, {}),
+        ClassSpec(
+            FIREWALL,
+            (STANDARD_CIMV2,),
+            ("InstanceID",),
+            FIREWALL_SCHEMA,
+            {"Enable": _NONE, "Disable": _NONE},
+        ),
+        ClassSpec(
+            REGISTRY,
+            (DEFAULT, CIMV2),
+            (),
+            {},
+            {
+                method: MethodSpec(
+                    _REGISTRY_PATH
+                    + ((_REGISTRY_DATA[method],) if method in _REGISTRY_DATA else ()),
+                    writes=method in StdRegProv.WRITES,
+                    optional=True,
+                )
+                for method in sorted(StdRegProv.METHODS)
+            },
+        ),
+    )
+}
+
+_UINT_MAX = {"uint8": 0xFF, "uint16": 0xFFFF, "uint32": 0xFFFFFFFF, "uint64": 0xFFFFFFFFFFFFFFFF}
+
+
+def coerce(cim_type: str, value: object) -> object:
+    """A parameter as the method expects it; text is accepted as it arrives off the wire."""
+    if cim_type.endswith("[]"):
+        items = [value] if isinstance(value, str) or not isinstance(value, list | tuple) else value
+        return [coerce(cim_type[:-2], item) for item in items]
+    if cim_type == "string" and isinstance(value, str):
+        return value
+    if cim_type == "boolean":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().casefold()
+        if text in {"true", "1", "false", "0"}:  # send true/false, parse both (§1.5)
+            return text in {"true", "1"}
+    if cim_type in _UINT_MAX and not isinstance(value, bool):
+        text = str(value).strip()
+        number = value if isinstance(value, int) else int(text) if text.isdigit() else -1
+        if 0 <= number <= _UINT_MAX[cim_type]:
+            return number
+    raise ValueError(f"{value!r} is not a valid {cim_type}")

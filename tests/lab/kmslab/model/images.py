@@ -1,0 +1,186 @@
+"""The Windows and Office editions a lab machine can run, described by non-localized facts.
+
+EditionID, OperatingSystemSKU, build and ProductType are what the collection may key on
+(kms-facts §3.3); the caption is localized here on purpose so tests can prove it never does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kmslab.model.catalog import PRODUCTS, Kind
+
+# Caption words per language. Captions are localized (§3.3), so the lab can serve a machine in
+# French or Spanish and prove that nothing in the collection keys on them.
+_CAPTION_WORDS: dict[str, dict[str, str]] = {
+    "fr-FR": {
+        "Pro": "Professionnel",
+        "Enterprise": "Entreprise",
+        "Education": "Éducation",
+        "Home": "Famille",
+        "Evaluation": "Évaluation",
+    },
+    "es-ES": {
+        "Enterprise": "Empresa",
+        "Education": "Educación",
+        "Home": "Hogar",
+        "Evaluation": "Evaluación",
+    },
+}
+LANGUAGE_IDS = {"en-US": 1033, "de-DE": 1031, "fr-FR": 1036, "es-ES": 3082}
+
+
+@dataclass(frozen=True)
+class OsImage:
+    """One Windows edition the lab can run, described by non-localized facts (§3.3)."""
+
+    handle: str
+    token: str  # product token (PRODUCTS)
+    family: str  # the GVLK table's product family, e.g. "Windows Server 2022"
+    edition: str  # the GVLK table's edition, e.g. "Standard"; "Home"/"... Evaluation" have no GVLK
+    edition_id: str  # HKLM\...\CurrentVersion\EditionID
+    sku: int  # Win32_OperatingSystem.OperatingSystemSKU (GetProductInfo PRODUCT_*)
+    build: int
+    version: str  # "10.0"
+    display_version: str
+    caption_name: str  # the English caption without "Microsoft "
+    volume: bool = True  # False: no GVLK and no MAK (Home, Evaluation)
+    evaluation: bool = False
+    can_host_kms: bool = True  # Azure Edition "can't be configured as a KMS host" (§3.3)
+
+    @property
+    def kind(self) -> Kind:
+        return PRODUCTS[self.token][0]
+
+    @property
+    def generation(self) -> int:
+        return PRODUCTS[self.token][1]
+
+    @property
+    def product_type(self) -> int:
+        """Win32_OperatingSystem.ProductType: 1 workstation, 3 server."""
+        return 1 if self.kind is Kind.CLIENT else 3
+
+    def caption(self, language: str = "en-US") -> str:
+        words = _CAPTION_WORDS.get(language, {})
+        return "Microsoft " + " ".join(words.get(word, word) for word in self.caption_name.split())
+
+
+def _server(token: str, year: str, edition: str, sku: int, build: int) -> OsImage:
+    handle = f"ws{year.replace(' ', '').casefold()}-{edition.casefold()}"
+    version = "6.3" if token == "WS2012R2" else "10.0"
+    family = f"Windows Server {year}"
+    return OsImage(
+        handle, token, family, edition, "Server" + edition, sku, build, version, "",
+        f"{family} {edition}",
+    )  # fmt: skip
+
+
+_GA = "Windows 11/10 (GA channel)"
+_LTSC = "Windows 11 LTSC 2024 / Windows 10 LTSC 2021 / LTSC 2019"
+# handle, token, GVLK family, edition, EditionID, SKU, build, display version, English caption
+_CLIENTS = (
+    ("win11-pro", "W11", _GA, "Pro", "Professional", 48, 22631, "23H2", "Windows 11 Pro"),
+    ("win11-enterprise", "W11", _GA, "Enterprise", "Enterprise", 4, 22631, "23H2",
+     "Windows 11 Enterprise"),
+    ("win11-education", "W11", _GA, "Education", "Education", 121, 22631, "23H2",
+     "Windows 11 Education"),
+    ("win11-ltsc2024", "W11-LTSC2024", _LTSC, "Enterprise LTSC", "EnterpriseS", 125, 26100,
+     "24H2", "Windows 11 Enterprise LTSC"),
+    ("win10-pro", "W10", _GA, "Pro", "Professional", 48, 19045, "22H2", "Windows 10 Pro"),
+    ("win10-enterprise", "W10", _GA, "Enterprise", "Enterprise", 4, 19045, "22H2",
+     "Windows 10 Enterprise"),
+    ("win10-ltsc2021", "W10-LTSC2021", _LTSC, "Enterprise LTSC", "EnterpriseS", 125, 19044,
+     "21H2", "Windows 10 Enterprise LTSC"),
+    ("win10-ltsb2016", "W10-LTSB2016", "Windows 10 LTSB 2016", "Enterprise LTSB", "EnterpriseS",
+     125, 14393, "1607", "Windows 10 Enterprise LTSB"),
+    ("win81-pro", "W8.1", "Windows 8.1", "Pro", "Professional", 48, 9600, "", "Windows 8.1 Pro"),
+)  # fmt: skip
+
+_SPECIAL = (
+    # EditionID and SKU of Azure Edition are not in the reference: lab values.
+    OsImage("ws2022-datacenter-azure", "WS2022", "Windows Server 2022", "Datacenter: Azure Edition",
+            "ServerAzureEdition", 407, 20348, "10.0", "",
+            "Windows Server 2022 Datacenter: Azure Edition", can_host_kms=False),
+    OsImage("ws2022-standard-eval", "WS2022", "Windows Server 2022", "Standard Evaluation",
+            "ServerStandardEval", 79, 20348, "10.0", "", "Windows Server 2022 Standard Evaluation",
+            volume=False, evaluation=True),
+    # PRODUCT_CORE (101) is not in the reference's SKU list: lab value.
+    OsImage("win11-home", "W11", _GA, "Home", "Core", 101, 22631, "10.0", "23H2",
+            "Windows 11 Home", volume=False),
+)  # fmt: skip
+_SERVERS = (
+    _server(token, year, edition, sku, build)
+    for token, year, build in (
+        ("WS2025", "2025", 26100),
+        ("WS2022", "2022", 20348),
+        ("WS2019", "2019", 17763),
+        ("WS2016", "2016", 14393),
+        ("WS2012R2", "2012 R2", 9600),
+    )
+    for edition, sku in (("Standard", 7), ("Datacenter", 8))
+)
+
+# Builds and EditionIDs are the reference's "well-known" values (§3.3, marked UNCONFIRMED there).
+IMAGES: dict[str, OsImage] = {
+    image.handle: image
+    for image in (
+        *_SERVERS,
+        *(OsImage(*row[:7], "6.3" if row[1] == "W8.1" else "10.0", *row[7:]) for row in _CLIENTS),
+        *_SPECIAL,
+    )
+}
+
+
+@dataclass(frozen=True)
+class OfficeSuite:
+    """A volume Office product that can be installed on a lab machine (§3.2, §4.3)."""
+
+    handle: str
+    token: str
+    family: str  # the GVLK table's family, e.g. "Office LTSC 2021"
+    edition: str  # the GVLK table's edition, e.g. "Office LTSC Professional Plus 2021"
+    license_family: str  # lab value for SoftwareLicensingProduct.LicenseFamily
+
+
+OFFICE_SUITES: dict[str, OfficeSuite] = {
+    suite.handle: suite
+    for suite in (
+        OfficeSuite(
+            "office2024-proplus",
+            "Office2024",
+            "Office LTSC 2024",
+            "Office LTSC Professional Plus 2024",
+            "ProPlus2024Volume",
+        ),
+        OfficeSuite(
+            "office2021-proplus",
+            "Office2021",
+            "Office LTSC 2021",
+            "Office LTSC Professional Plus 2021",
+            "ProPlus2021Volume",
+        ),
+        OfficeSuite(
+            "office2019-proplus",
+            "Office2019",
+            "Office 2019",
+            "Office Professional Plus 2019",
+            "ProPlus2019Volume",
+        ),
+        OfficeSuite(
+            "office2016-proplus",
+            "Office2016",
+            "Office 2016",
+            "Office Professional Plus 2016",
+            "ProPlusVolume",
+        ),
+    )
+}
+
+
+def image(handle: str) -> OsImage:
+    """The image named ``handle``, with the known handles listed when it is unknown."""
+    try:
+        return IMAGES[handle]
+    except KeyError:
+        raise KeyError(f"unknown lab image {handle!r}; known: {', '.join(IMAGES)}") from None

@@ -1,0 +1,228 @@
+"""Snapshots: every WMI property the front end serves, as plain Python values.
+
+Types follow the MOF listings (wsman-wire §4.1, §4.2): the ``*_SCHEMA`` dicts give the CIM type of
+each property so the front end can serialize (``None`` is ``xsi:nil``; datetimes are aware
+``datetime`` objects; arrays are lists). Property names are those of the MOF, so a snapshot can be
+compared with a WQL projection directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from kmslab.model.catalog import PRODUCTS, WINDOWS_APP_ID, Kind
+from kmslab.model.clock import FILETIME_EPOCH
+from kmslab.model.keys import CHANNELS, KeyKind, LabKey
+from kmslab.model.kms import COUNTER_NAMES, threshold_for
+from kmslab.model.licenses import LicenseSku, LicenseStatus
+from kmslab.model.settings import ClientSettings
+
+if TYPE_CHECKING:
+    from kmslab.model.machine import Machine
+
+# "-1 indicates that the host is not enabled as a KMS" (Volume Activation tech ref), in a uint32
+# property; rendering it as 4294967295 is the reference's presumption (wsman-wire §1.5).
+NOT_A_HOST_COUNT = 0xFFFFFFFF
+
+_KMS_COMMON = {
+    "DiscoveredKeyManagementServiceMachineName": "string",
+    "DiscoveredKeyManagementServiceMachinePort": "uint32",
+    "IsKeyManagementServiceMachine": "uint32",
+    "KeyManagementServiceCurrentCount": "uint32",
+    "KeyManagementServiceMachine": "string",
+    "KeyManagementServicePort": "uint32",
+    "KeyManagementServiceProductKeyID": "string",
+    "RequiredClientCount": "uint32",
+    "VLActivationInterval": "uint32",
+    "VLRenewalInterval": "uint32",
+    **dict.fromkeys(COUNTER_NAMES, "uint32"),
+}
+SLS_SCHEMA: dict[str, str] = {
+    **_KMS_COMMON,
+    "ClientMachineID": "string",
+    "KeyManagementServiceActivationDisabled": "boolean",
+    "KeyManagementServiceDnsPublishing": "boolean",
+    "KeyManagementServiceHostCaching": "boolean",
+    "KeyManagementServiceListeningPort": "uint32",
+    "KeyManagementServiceLookupDomain": "string",
+    "KeyManagementServiceLowPriority": "boolean",
+    "OA3xOriginalProductKey": "string",
+    "OA3xOriginalProductKeyDescription": "string",
+    "PolicyCacheRefreshRequired": "uint32",
+    "RemainingWindowsReArmCount": "uint32",
+    "Version": "string",
+}
+SLP_SCHEMA: dict[str, str] = {
+    **_KMS_COMMON,
+    "ApplicationID": "string",
+    "Description": "string",
+    "EvaluationEndDate": "datetime",
+    "GenuineStatus": "uint32",
+    "GracePeriodRemaining": "uint32",
+    "ID": "string",
+    "LicenseFamily": "string",
+    "LicenseIsAddon": "boolean",
+    "LicenseStatus": "uint32",
+    "LicenseStatusReason": "uint32",
+    "Name": "string",
+    "PartialProductKey": "string",
+    "ProductKeyChannel": "string",
+    "ProductKeyID": "string",
+    "TrustedTime": "datetime",
+}
+SERVICE_SCHEMA: dict[str, str] = {
+    "AcceptPause": "boolean",
+    "AcceptStop": "boolean",
+    "DisplayName": "string",
+    "ExitCode": "uint32",
+    "Name": "string",
+    "PathName": "string",
+    "ProcessId": "uint32",
+    "ServiceType": "string",
+    "Started": "boolean",
+    "StartMode": "string",
+    "State": "string",
+    "Status": "string",
+}
+OS_SCHEMA: dict[str, str] = {
+    "BuildNumber": "string",
+    "Caption": "string",
+    "CSName": "string",
+    "MUILanguages": "string[]",
+    "Name": "string",
+    "OperatingSystemSKU": "uint32",
+    "OSArchitecture": "string",
+    "OSLanguage": "uint32",
+    "ProductType": "uint32",
+    "Version": "string",
+}
+FIREWALL_SCHEMA: dict[str, str] = {
+    "Action": "uint16",
+    "Description": "string",
+    "Direction": "uint16",
+    "DisplayGroup": "string",
+    "DisplayName": "string",
+    "ElementName": "string",
+    "Enabled": "uint16",
+    "InstanceID": "string",
+    "Name": "string",
+    "Profiles": "uint16",
+}
+
+
+def product_key_id(key: LabKey) -> str:
+    """A stable, lab-made ProductKeyID (the real one encodes the key's pkeyconfig data)."""
+    digits = str(int(hashlib.sha256(key.key.encode()).hexdigest(), 16))
+    return f"{digits[:5]}-{digits[5:10]}-{digits[10:15]}-AA{digits[15:18]}"
+
+
+def _required_count(machine: Machine) -> int:
+    """25 on a host whose Windows key activates client OSes, else 5 (Office-only host)."""
+    for group, _ in machine.spp.host_keys():
+        if group.application_id == WINDOWS_APP_ID and any(
+            PRODUCTS[token][0] is Kind.CLIENT for token in group.activates
+        ):
+            return 25
+    return 5
+
+
+def sls_properties(machine: Machine) -> dict[str, object]:
+    spp = machine.spp
+    host = spp.is_kms_host
+    conf = spp.configured
+    keys = [state.key for sku, state in spp.keyed() if sku.group is not None]
+    apps = [key.application_id for key in keys]
+    counters = spp.host_state.counters
+    count_app = WINDOWS_APP_ID if WINDOWS_APP_ID in apps or not apps else apps[0]
+    intervals = (conf.activation_interval, conf.renewal_interval) if host else spp.client_intervals
+    found = spp.discovered
+    return {
+        "ClientMachineID": machine.cmid,
+        "DiscoveredKeyManagementServiceMachineName": found[0] if found else None,
+        "DiscoveredKeyManagementServiceMachinePort": found[1] if found else 0,
+        "IsKeyManagementServiceMachine": int(host),
+        "KeyManagementServiceActivationDisabled": False,
+        "KeyManagementServiceCurrentCount": spp.current_count(count_app)
+        if host
+        else NOT_A_HOST_COUNT,
+        "KeyManagementServiceDnsPublishing": conf.dns_publishing,
+        "KeyManagementServiceHostCaching": spp.host_caching,
+        "KeyManagementServiceListeningPort": conf.listening_port if host else 0,
+        "KeyManagementServiceLookupDomain": spp.client.lookup_domain,
+        "KeyManagementServiceLowPriority": conf.low_priority,
+        "KeyManagementServiceMachine": spp.client.kms_machine,
+        "KeyManagementServicePort": spp.client.kms_port or 0,
+        "KeyManagementServiceProductKeyID": product_key_id(keys[0]) if keys else None,
+        **{name: counters[name] for name in COUNTER_NAMES},
+        "OA3xOriginalProductKey": machine.firmware_key,
+        "OA3xOriginalProductKeyDescription": (
+            f"[lab] {machine.image.edition_id} OEM:DM" if machine.firmware_key else None
+        ),
+        "PolicyCacheRefreshRequired": 0,
+        "RemainingWindowsReArmCount": 1000,
+        "RequiredClientCount": _required_count(machine) if host else 0,
+        "Version": f"{machine.image.version}.{machine.image.build}.1",
+        "VLActivationInterval": intervals[0],
+        "VLRenewalInterval": intervals[1],
+    }
+
+
+def slp_properties(machine: Machine, sku: LicenseSku) -> dict[str, object]:
+    spp = machine.spp
+    now = machine.clock.now()
+    state = spp.keys.get(sku.id)
+    key = state.key if state else None
+    host_row = key is not None and key.kind is KeyKind.CSVLK
+    client_row = key is not None and key.kind is KeyKind.GVLK
+    product = spp.product_clients.get(sku.id, ClientSettings())
+    status = spp.status(sku)
+    found = spp.discovered if client_row else None
+    if host_row:
+        intervals = (spp.configured.activation_interval, spp.configured.renewal_interval)
+        required = _required_count(machine)
+    else:
+        intervals = spp.client_intervals if client_row else (0, 0)
+        required = threshold_for(sku.token) if client_row and sku.token else 0
+    evaluation_end = state.licensed_until if state and key and key.kind is KeyKind.EVAL else None
+    return {
+        "ApplicationID": sku.application_id,
+        "Description": sku.description,
+        "DiscoveredKeyManagementServiceMachineName": found[0] if found else None,
+        "DiscoveredKeyManagementServiceMachinePort": found[1] if found else 0,
+        "EvaluationEndDate": evaluation_end or FILETIME_EPOCH,
+        "GenuineStatus": 0,
+        "GracePeriodRemaining": state.grace_remaining(now) if state else 0,
+        "ID": sku.id,
+        "IsKeyManagementServiceMachine": int(host_row),
+        "KeyManagementServiceCurrentCount": (
+            spp.current_count(sku.application_id) if host_row else NOT_A_HOST_COUNT
+        ),
+        **{name: spp.host_state.counters[name] if host_row else 0 for name in COUNTER_NAMES},
+        "KeyManagementServiceMachine": product.kms_machine,
+        "KeyManagementServicePort": product.kms_port or 0,
+        "KeyManagementServiceProductKeyID": product_key_id(key) if host_row and key else None,
+        "LicenseFamily": sku.license_family,
+        "LicenseIsAddon": sku.is_addon,
+        "LicenseStatus": int(status),
+        "LicenseStatusReason": state.last_hresult if state else 0,
+        "Name": sku.name,
+        "PartialProductKey": key.partial if key else None,
+        "ProductKeyChannel": CHANNELS[key.kind] if key else None,
+        "ProductKeyID": product_key_id(key) if key else None,
+        "RequiredClientCount": required,
+        "TrustedTime": now if status is LicenseStatus.LICENSED else None,
+        "VLActivationInterval": intervals[0],
+        "VLRenewalInterval": intervals[1],
+    }
+
+
+def snapshot(machine: Machine) -> dict[str, list[dict[str, object]]]:
+    """Every instance of every class the lab serves, by class name (a read: not journaled)."""
+    return {
+        "SoftwareLicensingService": [sls_properties(machine)],
+        "SoftwareLicensingProduct": [slp_properties(machine, sku) for sku in machine.spp.skus],
+        "Win32_OperatingSystem": [machine.os_properties()],
+        "Win32_Service": [machine.sppsvc.to_dict()],
+        "MSFT_NetFirewallRule": [rule.to_dict() for rule in machine.firewall.rules.values()],
+    }
