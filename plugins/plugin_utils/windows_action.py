@@ -1,0 +1,113 @@
+# Copyright: volact.kms contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The shape every Windows module's action plugin follows.
+
+Validate the task's arguments against the module file's argument spec (before anything is sent),
+open a WS-Man session on the task's own connection, let the module read, plan and (unless in
+check mode) apply, and turn every error into a failed task that says what happened and what to
+do. The wire cost of the task is reported under ``wsman``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
+from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError, KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
+    OperationTimedOut,
+    WsmanFault,
+)
+from ansible_collections.volact.kms.plugins.plugin_utils.wsman_transport import (
+    TransportError,
+    TransportKind,
+    sender_for,
+)
+
+
+@dataclass
+class Context:
+    """What a module's ``execute`` gets: the session and how the task runs."""
+
+    session: CimSession
+    args: Mapping[str, Any]
+    check_mode: bool
+    diff: bool
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+
+class WindowsAction(ActionBase):
+    """Base of the action plugins of ``kms_host_key``, ``kms_client_setup_key``, …"""
+
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    # Set by each subclass from its module file.
+    argument_spec: Mapping[str, Any] = {}
+    spec_options: Mapping[str, Any] = {}
+
+    def validate(self, args: Mapping[str, Any]) -> None:
+        """Checks across options that an argument spec cannot express; raise KmsInputError."""
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        del tmp  # nothing is copied to the host
+        _validation, args = self.validate_argument_spec(
+            argument_spec=dict(self.argument_spec), **dict(self.spec_options)
+        )
+        try:
+            self.validate(args)
+        except KmsInputError as error:
+            raise AnsibleActionFail(str(error)) from None
+
+        sender = None
+        session = None
+        try:
+            sender = sender_for(self._connection)
+            settings = sender.settings
+            session = CimSession(
+                functools.partial(sender.send),
+                operation_timeout=settings.operation_timeout,
+                max_envelope_size=settings.max_envelope_size,
+            )
+            context = Context(session, args, bool(self._task.check_mode), bool(self._task.diff))
+            result.update(self.execute(context))
+            if context.warnings:
+                result.setdefault("warnings", []).extend(context.warnings)
+        except TransportError as error:
+            result.update(failed=True, msg=str(error), transport_error=error.kind.value)
+            if error.kind is TransportKind.UNREACHABLE:
+                result["unreachable"] = True
+        except OperationTimedOut as error:
+            result.update(failed=True, msg=str(error), hresult=_hex(error.hresult))
+        except WsmanFault as error:
+            result.update(failed=True, msg=str(error), hresult=_hex(error.hresult))
+        except KmsError as error:
+            result.update(failed=True, msg=str(error))
+        finally:
+            if sender is not None:
+                sender.close()
+        if session is not None:
+            result["wsman"] = {
+                "requests": session.requests,
+                "bytes_sent": session.bytes_sent,
+                "bytes_received": session.bytes_received,
+            }
+        return result
+
+
+def _hex(code: int | None) -> str | None:
+    return None if code is None else f"0x{code:08X}"

@@ -1,0 +1,260 @@
+"""A running lab: BIND, the model fleet and the WS-Man server, with an Ansible inventory.
+
+``Lab(shape).start()`` brings up a real BIND with the shape's zones, a model machine per shape
+entry (its address published as an A record), and one WS-Man listener pair per machine on its own
+loopback address; simulated KMS hosts publish SRV records into BIND with signed updates and
+simulated clients discover hosts with real queries. Everything the model does runs on the
+server's provider thread: tests reach the model through :meth:`Lab.call`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from kmslab.bind import BindServer
+from kmslab.model.dns import SrvRecord, SrvTarget
+from kmslab.model.fleet import Fleet
+from kmslab.model.keys import KeyKind
+from kmslab.model.machine import Machine
+from kmslab.provider import ModelProvider
+from kmslab.wsman.counters import CounterSnapshot
+from kmslab.wsman.server import DEFAULT_ACCOUNTS, LabServer, MachineSpec, loopback_address
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class MachineShape:
+    """One simulated machine: ``image`` is a handle of ``kmslab.model.images.IMAGES``."""
+
+    name: str
+    image: str
+    domain: str
+    role: str = "client"  # "kms_host" or "client": the inventory group
+    initial_key: KeyKind | None = None
+    language: str = "en-US"
+    office: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LabShape:
+    machines: tuple[MachineShape, ...]
+    zones: tuple[str, ...]
+    host_key_group: str = "ws2022"  # the CSVLK the inventory hands to the kms_host role
+
+
+@dataclass
+class Lab:
+    shape: LabShape
+    state_dir: Path | None = None
+    http_port: int = 5985
+    https_port: int = 5986
+    network: str = "127.20.0.0/16"
+    bind: BindServer = field(init=False)
+    fleet: Fleet = field(init=False)
+    server: LabServer = field(init=False)
+    machines: dict[str, Machine] = field(init=False, default_factory=dict)
+    started_seconds: float = field(init=False, default=0.0)
+    _owns_state: bool = field(init=False, default=False)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> Lab:
+        begun = time.monotonic()
+        if self.state_dir is None:
+            self.state_dir = Path(tempfile.mkdtemp(prefix="kmslab-"))
+            self._owns_state = True
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.bind = BindServer(zones=self.shape.zones)
+        self.bind.start()
+        try:
+            self._start_fleet()
+        except BaseException:
+            self.stop()
+            raise
+        self.write_inventories()
+        self.started_seconds = time.monotonic() - begun
+        return self
+
+    def _start_fleet(self) -> None:
+        self.fleet = Fleet(zones=self.shape.zones, discover=self._discover, publish=self._publish)
+        specs = []
+        for index, shape in enumerate(self.shape.machines):
+            address = loopback_address(index, self.network)
+            machine = self.fleet.add(
+                shape.name,
+                shape.image,
+                domain=shape.domain,
+                language=shape.language,
+                initial_key=shape.initial_key,
+                office=shape.office,
+                address=address,
+            )
+            self.machines[shape.name] = machine
+            self.bind.add_address(machine.fqdn, address)
+            specs.append(
+                MachineSpec(
+                    machine.fqdn, ModelProvider(machine), address, self.http_port, self.https_port
+                )
+            )
+        self.server = LabServer(self.state_dir / "wsman")
+        self.server.start()
+        self.server.add_machines(specs)
+
+    def stop(self) -> None:
+        server = getattr(self, "server", None)
+        if server is not None:
+            server.stop()
+        bind = getattr(self, "bind", None)
+        if bind is not None:
+            bind.stop()
+        if self._owns_state and self.state_dir is not None:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+
+    def __enter__(self) -> Lab:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- DNS: the model's two callables, backed by the real BIND --------------------------------
+
+    def _discover(self, domain: str) -> Sequence[SrvTarget]:
+        return [(r.target, r.port, r.priority, r.weight) for r in self.bind.query_srv(domain)]
+
+    def _publish(self, records: Sequence[SrvRecord]) -> bool:
+        ok = True
+        for record in records:
+            try:
+                rcode = self.bind.publish_srv(
+                    record.domain, record.target, record.port, record.priority, record.weight
+                )
+            except (KeyError, OSError):
+                rcode = "NOTZONE"
+            ok = ok and rcode == "NOERROR"
+        return ok
+
+    # -- access ---------------------------------------------------------------------------------
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn`` on the provider thread: the only safe way to touch the model while the
+        server runs."""
+        return self.server.call(fn, *args, **kwargs)
+
+    def machine(self, name: str) -> Machine:
+        return self.machines[name]
+
+    def names(self, role: str | None = None) -> list[str]:
+        return [m.name for m in self.shape.machines if role is None or m.role == role]
+
+    @property
+    def host_key(self) -> str:
+        return self.fleet.keys.csvlk(self.shape.host_key_group).key
+
+    @property
+    def password(self) -> str:
+        return DEFAULT_ACCOUNTS[0].password
+
+    def writes(self, name: str) -> list[Any]:
+        return self.call(lambda: list(self.machines[name].journal.writes))
+
+    def counters(self, name: str) -> CounterSnapshot:
+        """What one machine's WS-Man listener has seen (thread-safe)."""
+        return self.server.machine(self.machines[name].fqdn).counters.snapshot()
+
+    def requests(self, name: str) -> dict[str, int]:
+        """WS-Man requests by operation (Enumerate, Get, Invoke, Create, ...) on one machine."""
+        return dict(self.counters(name).operations)
+
+    # -- inventory ------------------------------------------------------------------------------
+
+    def inventory(self, transport: str = "https") -> dict[str, Any]:
+        """An Ansible inventory: ``https`` (winrm, basic, lab CA validated), ``http`` (winrm,
+        basic over plain HTTP) or ``psrp`` (basic over HTTPS with the lab CA)."""
+        common: dict[str, Any] = {
+            "ansible_user": DEFAULT_ACCOUNTS[0].username,
+            "ansible_password": DEFAULT_ACCOUNTS[0].password,
+        }
+        if transport == "https":
+            common |= {
+                "ansible_connection": "winrm",
+                "ansible_winrm_scheme": "https",
+                "ansible_winrm_transport": "basic",
+                "ansible_winrm_server_cert_validation": "validate",
+                "ansible_winrm_ca_trust_path": str(self.server.ca_path),
+            }
+        elif transport == "http":
+            common |= {
+                "ansible_connection": "winrm",
+                "ansible_winrm_scheme": "http",
+                "ansible_winrm_transport": "basic",
+                "ansible_winrm_message_encryption": "never",
+            }
+        elif transport == "psrp":
+            common |= {
+                "ansible_connection": "psrp",
+                "ansible_psrp_protocol": "https",
+                "ansible_psrp_auth": "basic",
+                "ansible_psrp_cert_validation": "validate",
+                "ansible_psrp_ca_cert": str(self.server.ca_path),
+            }
+        else:
+            raise ValueError(f"unknown transport {transport!r}: https, http or psrp")
+        groups: dict[str, Any] = {"kms_hosts": {"hosts": {}}, "kms_clients": {"hosts": {}}}
+        for shape in self.shape.machines:
+            machine = self.machines[shape.name]
+            group = "kms_hosts" if shape.role == "kms_host" else "kms_clients"
+            listener = self.server.machine(machine.fqdn)
+            groups[group]["hosts"][shape.name] = {
+                "ansible_host": machine.address,
+                "ansible_port": listener.port("http" if transport == "http" else "https"),
+                "kmslab_fqdn": machine.fqdn,
+                "kmslab_domain": machine.domain,
+            }
+        return {"all": {"vars": common, "children": groups}}
+
+    def write_inventories(self) -> dict[str, Path]:
+        if self.state_dir is None:
+            raise RuntimeError("the lab is not started")
+        paths = {}
+        for transport in ("https", "http", "psrp"):
+            path = self.state_dir / f"inventory-{transport}.yml"
+            path.write_text(yaml.safe_dump(self.inventory(transport), sort_keys=False))
+            paths[transport] = path
+        # What a real site keeps in a vault: the host key the kms_host role installs and the
+        # DNS update key kms_srv_record uses. The lab writes them where tests can find them.
+        secrets = {
+            "kms_host_key": self.host_key,
+            "kmslab_dns_server": self.bind.address,
+            "kmslab_dns_port": self.bind.port,
+            "kmslab_tsig_key_name": self.bind.key_name,
+            "kmslab_tsig_secret": self.bind.key_secret,
+        }
+        path = self.state_dir / "secrets.yml"
+        path.write_text(yaml.safe_dump(secrets, sort_keys=False))
+        path.chmod(0o600)
+        paths["secrets"] = path
+        return paths
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "machines": len(self.machines),
+            "kms_hosts": self.names("kms_host"),
+            "zones": list(self.shape.zones),
+            "dns": f"{self.bind.address}:{self.bind.port}",
+            "ca": str(self.server.ca_path),
+            "started_seconds": round(self.started_seconds, 3),
+            "state_dir": str(self.state_dir),
+        }
+
+    def dump_status(self) -> str:
+        return json.dumps(self.status(), indent=2)

@@ -1,0 +1,68 @@
+"""Named fleet shapes for ``kmslab up --preset`` and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kmslab.lab import LabShape, MachineShape
+from kmslab.model.keys import KeyKind
+
+CORP = "corp.lab.test"
+BRANCH = "branch.lab.test"
+
+# Client images and the channels they arrive with: a realistic mix of MAK, retail and OEM.
+_CLIENT_MIX = (
+    ("win11-pro", KeyKind.RETAIL),
+    ("win11-enterprise", KeyKind.MAK),
+    ("win10-pro", KeyKind.OEM),
+    ("win10-enterprise", KeyKind.MAK),
+    ("win11-education", KeyKind.MAK),
+    ("win10-ltsc2021", KeyKind.MAK),
+)
+_LANGUAGES = ("en-US", "fr-FR", "de-DE", "ja-JP", "es-ES", "pt-BR")
+
+
+def small() -> LabShape:
+    """One KMS host candidate and three clients in one domain: quick tests."""
+    return LabShape(
+        machines=(
+            MachineShape("kms1", "ws2022-standard", CORP, role="kms_host"),
+            MachineShape("pc001", "win11-pro", CORP, initial_key=KeyKind.RETAIL, language="fr-FR"),
+            MachineShape("pc002", "win10-enterprise", CORP, initial_key=KeyKind.MAK),
+            MachineShape("srv001", "ws2019-standard", CORP, initial_key=KeyKind.MAK),
+        ),
+        zones=(CORP,),
+    )
+
+
+def demo(clients: int = 32) -> LabShape:
+    """Two KMS hosts and ``clients`` clients of mixed editions, channels and languages in two
+    domains: the README's demo. 28 client-OS machines, so the count crosses 25."""
+    machines = [
+        MachineShape("kms1", "ws2022-standard", CORP, role="kms_host"),
+        MachineShape("kms2", "ws2022-datacenter", CORP, role="kms_host"),
+    ]
+    servers = (("ws2022-standard", KeyKind.RETAIL), ("ws2019-datacenter", KeyKind.MAK))
+    for index in range(clients):
+        if index % 8 == 7:
+            image, channel = servers[(index // 8) % len(servers)]
+            name = f"srv{index + 1:03d}"
+        else:
+            image, channel = _CLIENT_MIX[index % len(_CLIENT_MIX)]
+            name = f"pc{index + 1:03d}"
+        domain = BRANCH if index % 3 == 2 else CORP
+        language = _LANGUAGES[index % len(_LANGUAGES)]
+        machines.append(MachineShape(name, image, domain, initial_key=channel, language=language))
+    return LabShape(machines=tuple(machines), zones=(CORP, BRANCH))
+
+
+def scale(size: int = 1000) -> LabShape:
+    """One KMS host and ``size - 1`` clients: fleet-scale runs and benchmarks."""
+    machines = [MachineShape("kms1", "ws2022-standard", CORP, role="kms_host")]
+    for index in range(size - 1):
+        image, channel = _CLIENT_MIX[index % len(_CLIENT_MIX)]
+        machines.append(MachineShape(f"pc{index + 1:04d}", image, CORP, initial_key=channel))
+    return LabShape(machines=tuple(machines), zones=(CORP,))
+
+
+PRESETS: dict[str, Callable[[], LabShape]] = {"small": small, "demo": demo, "scale": scale}

@@ -1,0 +1,136 @@
+"""Glue: a model machine (``kmslab.model``) behind the WS-Man server's provider interface.
+
+The model speaks plain dicts and its own exceptions; the server wants typed CIM instances and
+``CimError``s it can render as Windows' faults. This module translates, and nothing else: every
+behaviour lives in the model, every wire shape in ``kmslab.wsman``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kmslab.model import errors as model_errors
+from kmslab.model.machine import Machine
+from kmslab.wsman import provider as wire
+from kmslab.wsman.cim import CimType, Property
+
+_KIND_TO_HRESULT = {
+    model_errors.CimErrorKind.NO_SUCH_CLASS: wire.WBEM_E_INVALID_CLASS,
+    model_errors.CimErrorKind.NO_SUCH_INSTANCE: wire.WBEM_E_NOT_FOUND,
+    model_errors.CimErrorKind.NO_SUCH_METHOD: wire.WBEM_E_INVALID_METHOD,
+    model_errors.CimErrorKind.INVALID_PARAMETER: wire.WBEM_E_INVALID_METHOD_PARAMETERS,
+}
+
+# Out parameters whose CIM type the value alone does not tell (StdRegProv, wsman-wire §4.4).
+_OUT_TYPES = {"types": "sint32[]", "uvalue": "uint32"}
+# Otherwise the value tells; bool before int, as bool is an int in Python.
+_BY_VALUE = ((bool, "boolean"), (int, "uint32"), (dt.datetime, "datetime"), (list, "string[]"))
+
+
+def _translate(error: Exception) -> Exception:
+    if isinstance(error, model_errors.SppFault):
+        return wire.CimError(error.hresult, str(error))
+    if isinstance(error, model_errors.LabTimeout):
+        return wire.OperationTimedOut(str(error))
+    if isinstance(error, model_errors.CimError):
+        if error.kind is model_errors.CimErrorKind.INVALID_SELECTORS:
+            return wire.CimError.invalid_selectors(str(error))
+        return wire.CimError(_KIND_TO_HRESULT[error.kind], str(error))
+    return error
+
+
+def _property(name: str, type_name: str, value: Any) -> Property:
+    is_array = type_name.endswith("[]")
+    cim_type = CimType(type_name.removesuffix("[]"))
+    if is_array and value is not None:
+        value = tuple(value)
+    return Property(name, cim_type, value, is_array)
+
+
+def _out_type(name: str, value: Any) -> str:
+    """The CIM type of an out parameter, from its name where needed, else from its value."""
+    declared = _OUT_TYPES.get(name.casefold())
+    if declared is not None:
+        if isinstance(value, list) and not declared.endswith("[]"):
+            return "uint8[]"  # GetBinaryValue's uValue
+        if isinstance(value, int) and value > 0xFFFFFFFF:
+            return "uint64"  # GetQWORDValue's uValue
+        return declared
+    for python_type, cim_type in _BY_VALUE:
+        if isinstance(value, python_type):
+            return cim_type
+    return "string"
+
+
+class ModelProvider:
+    """One lab machine as the WS-Man server sees it."""
+
+    def __init__(self, machine: Machine) -> None:
+        self.machine = machine
+
+    def _spec(self, namespace: str, class_name: str) -> Any:
+        try:
+            return self.machine.cim.spec(class_name, namespace)
+        except Exception as error:
+            raise _translate(error) from None
+
+    def describe(self, namespace: str, class_name: str) -> wire.ClassInfo:
+        spec = self._spec(namespace, class_name)
+        return wire.ClassInfo(spec.name, tuple(spec.keys), tuple(spec.schema) or None)
+
+    def _instance(self, spec: Any, row: Mapping[str, Any]) -> wire.Instance:
+        properties = tuple(
+            _property(name, spec.schema.get(name, "string"), value) for name, value in row.items()
+        )
+        return wire.Instance(spec.name, properties, tuple(spec.keys))
+
+    def instances(self, namespace: str, class_name: str) -> Sequence[wire.Instance]:
+        spec = self._spec(namespace, class_name)
+        try:
+            rows = self.machine.cim.instances(class_name, namespace)
+        except Exception as error:
+            raise _translate(error) from None
+        return [self._instance(spec, row) for row in rows]
+
+    def get(self, namespace: str, class_name: str, selectors: Mapping[str, str]) -> wire.Instance:
+        spec = self._spec(namespace, class_name)
+        try:
+            row = self.machine.cim.get(class_name, dict(selectors), namespace)
+        except Exception as error:
+            raise _translate(error) from None
+        return self._instance(spec, row)
+
+    def invoke(
+        self,
+        namespace: str,
+        class_name: str,
+        method: str,
+        selectors: Mapping[str, str] | None,
+        params: wire.InputParams,
+    ) -> wire.MethodResult:
+        spec = self._spec(namespace, class_name)
+        method_spec = next(
+            (m for name, m in spec.methods.items() if name.casefold() == method.casefold()), None
+        )
+        declared = dict(method_spec.params) if method_spec else {}
+        values: dict[str, Any] = {}
+        by_folded = {name.casefold(): (name, type_name) for name, type_name in declared.items()}
+        for name in params.names():
+            canonical, type_name = by_folded.get(name.casefold(), (name, ""))
+            values[canonical] = (
+                params.strings(name) if type_name.endswith("[]") else params.string(name)
+            )
+        try:
+            result = self.machine.cim.invoke(
+                class_name, method, dict(selectors) if selectors else None, values, namespace
+            )
+        except Exception as error:
+            raise _translate(error) from None
+        out = tuple(
+            _property(name, _out_type(name, value), value)
+            for name, value in result.items()
+            if name != "ReturnValue"
+        )
+        return wire.MethodResult(int(result.get("ReturnValue", 0)), out)
