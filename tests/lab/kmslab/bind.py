@@ -9,6 +9,7 @@ directory, no rndc, fresh zones every start because stale journals replay old up
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import shutil
@@ -16,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,12 +75,20 @@ class BindServer:
     key_name: str = "kmslab-update."
     key_secret: str = field(default_factory=_new_secret, repr=False)
     ttl: int = 3600
+    # A second key the server knows but grants nothing: updates signed with it are REFUSED.
+    guest_key_name: str = "kmslab-guest."
+    guest_key_secret: str = field(default_factory=_new_secret, repr=False)
+    # BIND's statistics channel (HTTP on loopback): counts every request by opcode, so a test can
+    # prove that no UPDATE reached the server.
+    stats_port: int = 0
     _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.zones = tuple(zone.rstrip(".").lower() for zone in self.zones)
         if not self.port:
             self.port = free_port(self.address)
+        if not self.stats_port:
+            self.stats_port = free_port(self.address)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -114,15 +124,31 @@ class BindServer:
     def key_file(self) -> Path:
         return self.workdir / "update.key"
 
+    @property
+    def guest_key_file(self) -> Path:
+        return self.workdir / "guest.key"
+
+    @property
+    def journals(self) -> dict[str, bytes]:
+        """Each zone's update journal (``<zone>.db.jnl``) as bytes; empty until an update lands."""
+        return {
+            zone: path.read_bytes() if path.exists() else b""
+            for zone in self.zones
+            for path in [self.workdir / f"{zone}.db.jnl"]
+        }
+
     def _write_config(self) -> None:
         if self.workdir is not None and self.workdir.exists():
             shutil.rmtree(self.workdir)
         # Under /tmp, so that named, running as nobody, can reach it from any parent directory.
         self.workdir = Path(tempfile.mkdtemp(prefix="kmslab-bind-"))
-        self.key_file.write_text(
-            f'key "{self.key_name}" {{\n\talgorithm {KEY_ALGORITHM};\n'
-            f'\tsecret "{self.key_secret}";\n}};\n'
-        )
+        for path, name, secret in (
+            (self.key_file, self.key_name, self.key_secret),
+            (self.guest_key_file, self.guest_key_name, self.guest_key_secret),
+        ):
+            path.write_text(
+                f'key "{name}" {{\n\talgorithm {KEY_ALGORITHM};\n\tsecret "{secret}";\n}};\n'
+            )
         zone_blocks = []
         for zone in self.zones:
             (self.workdir / f"{zone}.db").write_text(self._zone_text(zone))
@@ -132,6 +158,7 @@ class BindServer:
             )
         (self.workdir / "named.conf").write_text(
             f'include "{self.key_file}";\n'
+            f'include "{self.guest_key_file}";\n'
             "options {\n"
             f'\tdirectory "{self.workdir}";\n'
             f'\tpid-file "{self.workdir}/named.pid";\n'
@@ -141,7 +168,9 @@ class BindServer:
             "\trecursion no;\n\tdnssec-validation no;\n\tnotify no;\n"
             "\tallow-transfer { none; };\n"
             "};\n"
-            "controls { };\n" + "".join(zone_blocks)
+            "controls { };\n"
+            f"statistics-channels {{ inet {self.address} port {self.stats_port} "
+            f"allow {{ {self.address}; }}; }};\n" + "".join(zone_blocks)
         )
         if os.geteuid() == 0:
             # named runs as nobody and writes journals next to the zones.
@@ -248,6 +277,12 @@ class BindServer:
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
         return sorted(rr.address for rr in answer)
+
+    def opcode_counts(self) -> dict[str, int]:
+        """How many requests of each opcode (``QUERY``, ``UPDATE``) the server has received."""
+        url = f"http://{self.address}:{self.stats_port}/json/v1/server"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return dict(json.load(response).get("opcodes", {}))
 
     def dig(self, *args: str) -> str:
         """Run the real ``dig`` against this server (tests show what an administrator would see)."""

@@ -78,10 +78,10 @@ class Lab:
         self.bind.start()
         try:
             self._start_fleet()
+            self.write_inventories()
         except BaseException:
             self.stop()
             raise
-        self.write_inventories()
         self.started_seconds = time.monotonic() - begun
         return self
 

@@ -69,3 +69,18 @@ def test_a_fresh_start_forgets_old_updates():
         assert server.query_srv("fresh.example") == []
     finally:
         server.stop()
+
+
+def test_the_guest_key_is_known_but_has_no_rights_and_updates_are_counted(bind):
+    counts = bind.opcode_counts()
+    guest = dns.update.UpdateMessage(
+        "lab.example.",
+        keyring=dns.tsigkeyring.from_text({bind.guest_key_name: bind.guest_key_secret}),
+        keyname=bind.guest_key_name,
+    )
+    guest.add("_vlmcs._tcp.lab.example.", 300, "SRV", "0 0 1688 guest.lab.example.")
+    response = dns.query.tcp(guest, bind.address, port=bind.port, timeout=5)
+    assert dns.rcode.to_text(response.rcode()) == "REFUSED"
+    assert bind.opcode_counts()["UPDATE"] == counts["UPDATE"] + 1
+    assert bind.journals["lab.example"] == b""
+    assert f'key "{bind.guest_key_name}"' in bind.guest_key_file.read_text()
