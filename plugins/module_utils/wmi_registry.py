@@ -1,0 +1,86 @@
+# Copyright: volact.kms contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The registry through ``StdRegProv`` (static methods in ``root/default``).
+
+StdRegProv reports failures as a Win32 code in ``ReturnValue``, not as a fault (wsman-wire.md
+§5.14). Value types matter: the KMS port values are REG_SZ, the switches REG_DWORD and the publish
+list REG_MULTI_SZ (kms-facts.md §2.2); each value is read and written with its own method.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
+from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError
+from ansible_collections.volact.kms.plugins.module_utils.return_codes import registry_result
+
+HKEY_LOCAL_MACHINE = 2147483650
+NAMESPACE = "root/default"
+CLASS = "StdRegProv"
+SPP_KEY = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform"
+
+ERROR_FILE_NOT_FOUND = 2
+
+# (getter, setter, data parameter, CIM type of the data)
+_KINDS = {
+    "REG_SZ": ("GetStringValue", "SetStringValue", "sValue", "string"),
+    "REG_DWORD": ("GetDWORDValue", "SetDWORDValue", "uValue", "uint32"),
+    "REG_MULTI_SZ": ("GetMultiStringValue", "SetMultiStringValue", "sValue", "string[]"),
+}
+
+
+class RegistryError(KmsError):
+    def __init__(self, method: str, path: str, name: str, code: int) -> None:
+        self.code = code
+        super().__init__(f"{method} of {path}\\{name} failed: {registry_result(code)}")
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Values under one key of HKLM (the Software Protection key by default)."""
+
+    session: CimSession
+    path: str = SPP_KEY
+
+    def _call(self, method: str, params: dict[str, Any], types: dict[str, str]) -> Any:
+        return self.session.invoke(
+            CLASS, method, params, None, namespace=NAMESPACE, param_types=types
+        )
+
+    def _where(self, name: str) -> dict[str, Any]:
+        return {"hDefKey": HKEY_LOCAL_MACHINE, "sSubKeyName": self.path, "sValueName": name}
+
+    def get(self, name: str, kind: str) -> Any:
+        """The value's data, or None when the value (or the key) does not exist."""
+        getter, _setter, data, data_type = _KINDS[kind]
+        result = self.session.invoke(
+            CLASS,
+            getter,
+            self._where(name),
+            None,
+            namespace=NAMESPACE,
+            types={data: data_type},
+        )
+        if result.return_value == ERROR_FILE_NOT_FOUND:
+            return None
+        if result.return_value:
+            raise RegistryError(getter, self.path, name, result.return_value)
+        return result.out.get(data)
+
+    def set(self, name: str, kind: str, value: Any) -> None:
+        _getter, setter, data, data_type = _KINDS[kind]
+        params = {**self._where(name), data: value}
+        result = self._call(setter, params, {data: data_type, "hDefKey": "uint32"})
+        if result.return_value:
+            raise RegistryError(setter, self.path, name, result.return_value)
+
+    def delete(self, name: str) -> bool:
+        """Delete a value; False when it was not there (not an error, as for slmgr §4.3)."""
+        result = self._call("DeleteValue", self._where(name), {"hDefKey": "uint32"})
+        if result.return_value == ERROR_FILE_NOT_FOUND:
+            return False
+        if result.return_value:
+            raise RegistryError("DeleteValue", self.path, name, result.return_value)
+        return True
