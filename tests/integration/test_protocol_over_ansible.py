@@ -19,7 +19,7 @@ PROBE = """
 """
 
 
-@pytest.mark.parametrize("transport", ["https", "http", "psrp"])
+@pytest.mark.parametrize("transport", ["https", "http", "ntlm", "psrp"])
 def test_query_get_invoke_and_fault_cost_one_request_each(lab, run_playbook, transport):
     before = lab.requests("pc001")
     run = run_playbook(lab, PROBE, transport=transport)

@@ -30,6 +30,7 @@ from kmslab.wsman.counters import CounterSnapshot
 from kmslab.wsman.server import DEFAULT_ACCOUNTS, LabServer, MachineSpec, loopback_address
 
 T = TypeVar("T")
+TRANSPORTS = ("https", "http", "ntlm", "psrp")
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,8 @@ class Lab:
 
     def inventory(self, transport: str = "https") -> dict[str, Any]:
         """An Ansible inventory: ``https`` (winrm, basic, lab CA validated), ``http`` (winrm,
-        basic over plain HTTP) or ``psrp`` (basic over HTTPS with the lab CA)."""
+        basic over plain HTTP), ``ntlm`` (winrm, NTLM with message encryption over HTTP) or
+        ``psrp`` (basic over HTTPS with the lab CA)."""
         common: dict[str, Any] = {
             "ansible_user": DEFAULT_ACCOUNTS[0].username,
             "ansible_password": DEFAULT_ACCOUNTS[0].password,
@@ -199,6 +201,14 @@ class Lab:
                 "ansible_winrm_transport": "basic",
                 "ansible_winrm_message_encryption": "never",
             }
+        elif transport == "ntlm":
+            # What most fleets run: NTLM over HTTP with WinRM message encryption.
+            common |= {
+                "ansible_connection": "winrm",
+                "ansible_winrm_scheme": "http",
+                "ansible_winrm_transport": "ntlm",
+                "ansible_winrm_message_encryption": "always",
+            }
         elif transport == "psrp":
             common |= {
                 "ansible_connection": "psrp",
@@ -208,7 +218,7 @@ class Lab:
                 "ansible_psrp_ca_cert": str(self.server.ca_path),
             }
         else:
-            raise ValueError(f"unknown transport {transport!r}: https, http or psrp")
+            raise ValueError(f"unknown transport {transport!r}: {', '.join(TRANSPORTS)}")
         groups: dict[str, Any] = {"kms_hosts": {"hosts": {}}, "kms_clients": {"hosts": {}}}
         for shape in self.shape.machines:
             machine = self.machines[shape.name]
@@ -216,7 +226,7 @@ class Lab:
             listener = self.server.machine(machine.fqdn)
             groups[group]["hosts"][shape.name] = {
                 "ansible_host": machine.address,
-                "ansible_port": listener.port("http" if transport == "http" else "https"),
+                "ansible_port": listener.port("http" if transport in ("http", "ntlm") else "https"),
                 "kmslab_fqdn": machine.fqdn,
                 "kmslab_domain": machine.domain,
             }
@@ -226,7 +236,7 @@ class Lab:
         if self.state_dir is None:
             raise RuntimeError("the lab is not started")
         paths = {}
-        for transport in ("https", "http", "psrp"):
+        for transport in TRANSPORTS:
             path = self.state_dir / f"inventory-{transport}.yml"
             path.write_text(yaml.safe_dump(self.inventory(transport), sort_keys=False))
             paths[transport] = path

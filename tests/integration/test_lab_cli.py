@@ -1,0 +1,62 @@
+"""``kmslab up`` / ``down`` from the command line, at fleet scale: fast, and nothing left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def lab_command(state_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / "scripts" / "lab"), "--state-dir", str(state_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
+def named_processes(workdir: str) -> list[str]:
+    found = subprocess.run(["pgrep", "-af", "named"], capture_output=True, text=True, check=False)
+    return [line for line in found.stdout.splitlines() if workdir in line]
+
+
+def test_a_thousand_machines_come_up_and_go_down_within_a_minute(tmp_path, record_property):
+    state_dir = tmp_path / "lab"
+    begun = time.monotonic()
+    up = lab_command(state_dir, "up", "--preset", "scale", "--size", "1000")
+    up_seconds = time.monotonic() - begun
+    assert "lab up: 1000 machines" in up.stdout
+    state = json.loads((state_dir / "lab.json").read_text())
+    inventory = yaml.safe_load(Path(state["inventories"]["https"]).read_text())
+    clients = inventory["all"]["children"]["kms_clients"]["hosts"]
+    assert len(clients) == 999
+    assert all(host["ansible_host"].startswith("127.") for host in clients.values())
+    status = json.loads(lab_command(state_dir, "status").stdout)
+    assert status["machines"] == 1000
+
+    begun = time.monotonic()
+    down = lab_command(state_dir, "down")
+    down_seconds = time.monotonic() - begun
+    assert "lab down: 1000 machines" in down.stdout
+    record_property("up_seconds", round(up_seconds, 2))
+    record_property("down_seconds", round(down_seconds, 2))
+    print(f"1,000 machines: up {up_seconds:.2f} s, down {down_seconds:.2f} s")
+    assert up_seconds < 60
+    assert down_seconds < 60
+    # Nothing stays behind: the lab process and its BIND are gone.
+    try:
+        os.kill(state["pid"], 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive
+    assert named_processes(state["bind_workdir"]) == []
+    assert not (state_dir / "lab.json").exists()

@@ -1,0 +1,153 @@
+"""Controls of a running lab: faults, drift, the clock, counters and the write log.
+
+Each control is a named operation on a :class:`Lab`; the CLI sends them to a lab running in the
+background over a small JSON endpoint on 127.0.0.1, tests call :func:`apply` directly. Everything
+that touches the model runs on the lab's provider thread (``lab.call``).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from kmslab.lab import Lab
+from kmslab.model import admin
+from kmslab.model.registry import SPP_KEY, RegType, RegValue
+
+
+def _listener(lab: Lab, machine: str) -> Any:
+    return lab.server.machine(lab.machine(machine).fqdn)
+
+
+def fault(
+    lab: Lab,
+    machine: str,
+    *,
+    unreachable: str | None = None,
+    reject_auth: bool | None = None,
+    latency: float | None = None,
+    hresult: str | None = None,
+    method: str | None = None,
+    class_name: str = "SoftwareLicensingProduct",
+    timeout: str | None = None,
+    ran: bool = True,
+    clear: bool = False,
+) -> dict[str, Any]:
+    """Inject (or clear) a fault on one machine: at the wire (unreachable, 401, latency) or in the
+    model (an HRESULT or a timeout on a method)."""
+    listener = _listener(lab, machine)
+    model = lab.machine(machine)
+    if clear:
+        listener.clear_faults()
+        lab.call(model.faults.clear)
+    if unreachable is not None:
+        listener.set_unreachable(None if unreachable == "off" else unreachable)
+    if reject_auth is not None:
+        listener.set_reject_auth(reject_auth)
+    if latency is not None:
+        listener.set_latency(latency)
+    if hresult is not None:
+        if method is None:
+            raise ValueError("an HRESULT fault needs the method it applies to")
+        lab.call(model.faults.fail_method, class_name, method, int(hresult, 0))
+    if timeout is not None:
+        lab.call(model.faults.timeout_method, class_name, timeout, ran=ran)
+    return {"machine": machine, "plan": repr(listener.plan)}
+
+
+def drift(
+    lab: Lab,
+    machine: str,
+    *,
+    registry: str | None = None,
+    value: Any = None,
+    kind: str = "REG_SZ",
+    delete: bool = False,
+    firewall: bool | None = None,
+) -> dict[str, Any]:
+    """Change a machine behind Ansible's back: an SPP registry value, the KMS firewall rule."""
+    model = lab.machine(machine)
+    if registry is not None:
+        if delete:
+            lab.call(model.registry.drop, SPP_KEY, registry)
+        else:
+            data = tuple(value) if kind == "REG_MULTI_SZ" else value
+            regvalue = RegValue(RegType[kind], data)
+            lab.call(model.registry.put, SPP_KEY, registry, regvalue)
+    if firewall is not None:
+        lab.call(admin.set_firewall_rule, model, firewall)
+    return {"machine": machine}
+
+
+def advance(lab: Lab, *, days: float = 0, hours: float = 0) -> dict[str, Any]:
+    """Move the lab's clock; machines do what Windows does in that time (renewals, expiry)."""
+    lab.call(lambda: lab.fleet.advance(days=days, hours=hours, background=True))
+    return {"now": lab.call(lambda: lab.fleet.clock.now().isoformat())}
+
+
+def counters(lab: Lab, machine: str | None = None) -> dict[str, Any]:
+    names = [machine] if machine else lab.names()
+    return {name: lab.requests(name) for name in names}
+
+
+def writes(lab: Lab, machine: str) -> list[dict[str, Any]]:
+    return [
+        {"method": f"{w.target}.{w.method}", "args": dict(w.args), "outcome": w.outcome}
+        for w in lab.writes(machine)
+    ]
+
+
+def srv(lab: Lab, domain: str) -> list[dict[str, Any]]:
+    return [r.__dict__ for r in lab.bind.query_srv(domain)]
+
+
+OPERATIONS: dict[str, Callable[..., Any]] = {
+    "status": lambda lab: lab.status(),
+    "fault": fault,
+    "drift": drift,
+    "advance": advance,
+    "counters": counters,
+    "writes": writes,
+    "srv": srv,
+}
+
+
+def apply(lab: Lab, operation: str, arguments: dict[str, Any]) -> Any:
+    if operation not in OPERATIONS:
+        raise ValueError(f"unknown operation {operation!r}: {', '.join(sorted(OPERATIONS))}")
+    return OPERATIONS[operation](lab, **arguments)
+
+
+def serve_controls(lab: Lab, stop: threading.Event) -> ThreadingHTTPServer:
+    """Answer ``POST /<operation>`` with a JSON body of arguments, and ``POST /shutdown``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            del format, args  # the lab's own output stays quiet
+
+        def do_POST(self) -> None:
+            operation = self.path.strip("/")
+            length = int(self.headers.get("Content-Length") or 0)
+            arguments = json.loads(self.rfile.read(length) or b"{}")
+            try:
+                if operation == "shutdown":
+                    stop.set()
+                    answer: Any = {"stopping": True}
+                else:
+                    answer = apply(lab, operation, arguments)
+                status = 200
+            except (ValueError, KeyError, TypeError) as error:
+                answer, status = {"error": str(error)}, 400
+            body = json.dumps(answer, default=str).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, name="kmslab-control", daemon=True).start()
+    return server
