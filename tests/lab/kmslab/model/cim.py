@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from kmslab.model.cim_classes import (
     CLASSES,
+    COMPUTER_SYSTEM,
     FIREWALL,
     OS,
     REGISTRY,
@@ -79,6 +80,8 @@ class CimProvider:
             return [machine.sppsvc.to_dict()]
         if spec.name == OS:
             return [machine.os_properties()]
+        if spec.name == COMPUTER_SYSTEM:
+            return [machine.computer_system_properties()]
         if spec.name == FIREWALL:
             return [rule.to_dict() for rule in machine.firewall.rules.values()]
         return []
@@ -90,6 +93,7 @@ class CimProvider:
             SLP: lambda: [sku.id for sku in machine.spp.skus],
             SERVICE: lambda: [machine.sppsvc.name],
             OS: lambda: [str(machine.os_properties()["Name"])],
+            COMPUTER_SYSTEM: lambda: [str(machine.computer_system_properties()["Name"])],
             FIREWALL: lambda: [rule.instance_id for rule in machine.firewall.rules.values()],
         }[spec.name]()
 
@@ -177,6 +181,9 @@ class CimProvider:
         fault = self.machine.faults.take_method_fault(spec.name, name)
         if fault and not (fault.timeout and fault.ran):
             self._raise(fault, f"{spec.name}.{name}", ran=False)
+        refused = self.machine.faults.take_return_fault(spec.name, name)
+        if refused is not None:
+            return {"ReturnValue": refused}  # the provider's own way of failing (StdRegProv)
         if spec.spp:
             self._ensure_spp()
         instance = self._keys_of(spec)[self._select(spec, selectors)] if spec.keys else ""

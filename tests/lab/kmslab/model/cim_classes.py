@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kmslab.model.registry import StdRegProv
-from kmslab.model.views import FIREWALL_SCHEMA, OS_SCHEMA, SERVICE_SCHEMA, SLP_SCHEMA, SLS_SCHEMA
+from kmslab.model.views import (
+    COMPUTER_SYSTEM_SCHEMA,
+    FIREWALL_SCHEMA,
+    OS_SCHEMA,
+    SERVICE_SCHEMA,
+    SLP_SCHEMA,
+    SLS_SCHEMA,
+)
 
 CIMV2 = "root/cimv2"
 STANDARD_CIMV2 = "root/standardcimv2"
@@ -15,6 +22,7 @@ SLS = "SoftwareLicensingService"
 SLP = "SoftwareLicensingProduct"
 SERVICE = "Win32_Service"
 OS = "Win32_OperatingSystem"
+COMPUTER_SYSTEM = "Win32_ComputerSystem"
 FIREWALL = "MSFT_NetFirewallRule"
 REGISTRY = "StdRegProv"
 
@@ -107,6 +115,7 @@ CLASSES: dict[str, ClassSpec] = {
             {"StartService": _NONE, "StopService": _NONE},
         ),
         ClassSpec(OS, (CIMV2,), ("Name",), OS_SCHEMA, {}),
+        ClassSpec(COMPUTER_SYSTEM, (CIMV2,), ("Name",), COMPUTER_SYSTEM_SCHEMA, {}),
         ClassSpec(
             FIREWALL,
             (STANDARD_CIMV2,),

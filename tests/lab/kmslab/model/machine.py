@@ -185,3 +185,15 @@ class Machine:
             "ProductType": target.product_type,
             "Version": f"{target.version}.{target.build}",
         }
+
+    def computer_system_properties(self) -> dict[str, object]:
+        """Win32_ComputerSystem: every lab machine is a member of its (DNS) domain. DomainRole 1
+        is a member workstation, 3 a member server (Microsoft's Win32_ComputerSystem page)."""
+        return {
+            "DNSHostName": self.name,
+            "Domain": self.domain,
+            "DomainRole": 3 if self.image.kind is Kind.SERVER else 1,
+            "Name": self.name.upper(),
+            "PartOfDomain": True,
+            "Workgroup": None,
+        }

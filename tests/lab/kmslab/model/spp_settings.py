@@ -61,6 +61,8 @@ class KmsSettingsMethods:
             raise SppFault(HResult.SL_E_NOT_SUPPORTED, f"{method}: this machine is not a KMS host")
 
     def _write(self, name: str, value: RegValue, path: str = SPP_KEY) -> None:
+        if self.machine.faults.loses_setting(name):
+            return  # injected: the write does not persist (FaultPlan.lose_setting)
         self.machine.registry.put(path, name, value)
 
     def _erase(self, name: str, path: str = SPP_KEY) -> None:

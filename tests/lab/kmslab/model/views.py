@@ -97,6 +97,18 @@ OS_SCHEMA: dict[str, str] = {
     "ProductType": "uint32",
     "Version": "string",
 }
+# Win32_ComputerSystem (key Name), the properties the lab serves. Names and types from Microsoft's
+# class page (MicrosoftDocs/win32 desktop-src/CIMWin32Prov/win32-computersystem.md): DNSHostName is
+# GetComputerNameEx(ComputerNameDnsHostname), the host label without its domain; Domain is the
+# domain the computer belongs to, or its workgroup when PartOfDomain is false.
+COMPUTER_SYSTEM_SCHEMA: dict[str, str] = {
+    "DNSHostName": "string",
+    "Domain": "string",
+    "DomainRole": "uint16",
+    "Name": "string",
+    "PartOfDomain": "boolean",
+    "Workgroup": "string",
+}
 FIREWALL_SCHEMA: dict[str, str] = {
     "Action": "uint16",
     "Description": "string",
@@ -223,6 +235,7 @@ def snapshot(machine: Machine) -> dict[str, list[dict[str, object]]]:
         "SoftwareLicensingService": [sls_properties(machine)],
         "SoftwareLicensingProduct": [slp_properties(machine, sku) for sku in machine.spp.skus],
         "Win32_OperatingSystem": [machine.os_properties()],
+        "Win32_ComputerSystem": [machine.computer_system_properties()],
         "Win32_Service": [machine.sppsvc.to_dict()],
         "MSFT_NetFirewallRule": [rule.to_dict() for rule in machine.firewall.rules.values()],
     }
