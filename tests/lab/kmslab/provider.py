@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kmslab import slmgr
 from kmslab.model import errors as model_errors
 from kmslab.model.machine import Machine
 from kmslab.wsman import provider as wire
@@ -134,3 +135,11 @@ class ModelProvider:
             if name != "ReturnValue"
         )
         return wire.MethodResult(int(result.get("ReturnValue", 0)), out)
+
+    def run_command(self, command_line: str) -> wire.CommandOutput | None:
+        """A shell command: ``cscript //nologo slmgr.vbs ...`` runs against the model; None
+        (the server's "not supported") for any other program."""
+        result = slmgr.run(self.machine, command_line)
+        if result is None:
+            return None
+        return wire.CommandOutput(result.stdout, result.stderr, result.exit_code)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from .cim import CimType, Property
 
@@ -239,6 +239,28 @@ class Provider(Protocol):
     ) -> MethodResult:
         """Run a method: ``selectors`` is None for a static call (no SelectorSet sent)."""
         ...
+
+
+@dataclass(frozen=True)
+class CommandOutput:
+    """What a command run in a WinRM cmd shell produced: text streams and the process exit code
+    (a DWORD, as Windows reports it: an HRESULT exit such as slmgr's keeps all 32 bits)."""
+
+    stdout: str
+    stderr: str = ""
+    exit_code: int = 0
+
+
+@runtime_checkable
+class CommandRunner(Protocol):
+    """Optional: a provider that also answers shell commands (``rsp:Command``).
+
+    ``run_command`` gets the program's command line once the shell wrappers are removed
+    (``shell_line.unwrap``: cmd, ``PowerShell -EncodedCommand``) and returns None when it does
+    not know the program; the server then answers the lab's "not supported" error itself.
+    """
+
+    def run_command(self, command_line: str) -> CommandOutput | None: ...
 
 
 def find_by_selectors(

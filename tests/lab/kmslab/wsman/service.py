@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import enumeration, faults, invoke, shell, transfer
+from . import enumeration, faults, invoke, shell, shell_command, transfer
 from . import names as ns
 from .call import Call, effective_envelope
 from .counters import Counters, FaultPlan
@@ -98,8 +98,6 @@ class WsmanService:
             handler = _SHELL_ACTIONS.get(action)
             if handler is not None:
                 return handler(self, call)
-            if action.startswith(ns.SHELL_ACTION_BASE):
-                return shell.not_supported(call)
         elif uri == ns.CONFIG_URI and action == ns.ACTION_GET:
             return transfer.get_config(call, self.config.max_envelope_kb)
         else:
@@ -117,6 +115,10 @@ _WMI_ACTIONS: dict[str, Handler] = {
 _SHELL_ACTIONS: dict[str, Handler] = {
     ns.ACTION_CREATE: lambda service, call: shell.create(call, service.shells),
     ns.ACTION_DELETE: lambda service, call: shell.delete(call, service.shells),
+    ns.ACTION_COMMAND: lambda service, call: shell_command.command(call, service.shells),
+    ns.ACTION_RECEIVE: lambda service, call: shell_command.receive(call, service.shells),
+    ns.ACTION_SIGNAL: lambda service, call: shell_command.signal(call, service.shells),
+    ns.ACTION_SEND: lambda service, call: shell_command.send(call, service.shells),
 }
 
 

@@ -3,10 +3,10 @@
 """The WinRM cmd shell resource, only as far as Ansible's winrm connection needs it.
 
 The connection plugin opens a cmd shell in ``_connect()`` and deletes it in ``close()``
-(spike-notes §2, wsman-wire §3.1), so Create and Delete work. Command, Receive, Send and Signal
-answer a fixed ``a:ActionNotSupported`` fault: the lab runs no commands (documented in the README).
-Shells count against ``MaxShellsPerUser``; going over it answers the ``w:QuotaLimit`` fault of
-capture winrb_wmi_error_v2.xml, which makes leaked shells visible in tests.
+(spike-notes §2, wsman-wire §3.1), so Create and Delete work; the commands run in a shell
+(Command, Receive, Signal, Send) are in ``shell_command.py``. Shells count against
+``MaxShellsPerUser``; going over it answers the ``w:QuotaLimit`` fault of capture
+winrb_wmi_error_v2.xml, which makes leaked shells visible in tests.
 """
 
 from __future__ import annotations
@@ -26,9 +26,35 @@ QUOTA_CODE = 0x803381A5  # capture winrb_wmi_error_v2.xml error_Code
 
 
 @dataclass
+class ShellCommand:
+    """A command that has run: its output waits for Receive, the record for Signal."""
+
+    stdout: bytes
+    stderr: bytes
+    exit_code: int  # a DWORD, written as is in rsp:ExitCode
+    received: bool = False
+
+
+@dataclass
 class ShellTable:
     limit: int = MAX_SHELLS
-    open: set[str] = field(default_factory=set)
+    shells: dict[str, dict[str, ShellCommand]] = field(default_factory=dict)  # by ShellId
+
+    @property
+    def open(self) -> set[str]:
+        return set(self.shells)
+
+    def commands(self, call: Call) -> dict[str, ShellCommand]:
+        """The commands of the shell the request's ShellId selector names (fault if none)."""
+        shell_id = shell_id_of(call)
+        if shell_id not in self.shells:
+            raise SoapFault(faults.invalid_selectors(call.alias))
+        return self.shells[shell_id]
+
+
+def shell_id_of(call: Call) -> str:
+    selectors = call.request.selector_map().items()
+    return next((value for name, value in selectors if name.lower() == "shellid"), "").upper()
 
 
 def _quota_fault(limit: int) -> Fault:
@@ -54,10 +80,10 @@ def _quota_fault(limit: int) -> Fault:
 
 def create(call: Call, table: ShellTable) -> str:
     call.inject("Create", "shell")
-    if len(table.open) >= table.limit:
+    if len(table.shells) >= table.limit:
         raise SoapFault(_quota_fault(table.limit))
     shell_id = str(uuid.uuid4()).upper()
-    table.open.add(shell_id)
+    table.shells[shell_id] = {}
     # pywinrm 0.5.0 winrm/tests/conftest.py open_shell_response (a test fixture, not a capture).
     body = (
         f"<x:ResourceCreated><a:Address>{escape(call.endpoint)}</a:Address><a:ReferenceParameters>"
@@ -75,27 +101,14 @@ def create(call: Call, table: ShellTable) -> str:
 
 def delete(call: Call, table: ShellTable) -> str:
     call.inject("Delete", "shell")
-    shell_id = next(
-        (value for name, value in call.request.selector_map().items() if name.lower() == "shellid"),
-        "",
-    )
-    if shell_id.upper() not in table.open:
+    shell_id = shell_id_of(call)
+    if shell_id not in table.shells:
         raise SoapFault(faults.invalid_selectors(call.alias))
-    table.open.discard(shell_id.upper())
+    del table.shells[shell_id]  # its commands go with it, as their processes do
     # pywinrm 0.5.0 winrm/tests/conftest.py close_shell_response: empty body.
     return envelope(
         prefixes=("s", "a", "w", "p"),
         action=ns.ACTION_DELETE + "Response",
         relates_to=call.request.message_id,
         body="",
-    )
-
-
-def not_supported(call: Call) -> str:
-    raise SoapFault(
-        faults.action_not_supported(
-            call.alias,
-            call.request.action,
-            "Running commands in a shell is not supported in this lab. ",
-        )
     )

@@ -200,13 +200,15 @@ def test_shell_open_and_close_like_the_winrm_connection(machine: Machine) -> Non
     assert operations == {"Create": 1, "Delete": 1}
 
 
-def test_shell_commands_are_refused(machine: Machine) -> None:
+def test_shell_commands_the_provider_does_not_run_fail_with_exit_code_1(machine: Machine) -> None:
+    # The fake provider runs no commands: the command runs, its stderr says so (shell_command.py).
     protocol = basic(machine)
     shell_id = protocol.open_shell()
-    with pytest.raises(WSManFaultError) as caught:
-        protocol.run_command(shell_id, "ipconfig")
-    assert caught.value.fault_subcode == "a:ActionNotSupported"
-    assert "not supported in this lab" in caught.value.reason
+    command_id = protocol.run_command(shell_id, "ipconfig")
+    stdout, stderr, exit_code = protocol.get_command_output(shell_id, command_id)
+    protocol.cleanup_command(shell_id, command_id)
+    assert (stdout, exit_code) == (b"", 1)
+    assert stderr.startswith(b"'ipconfig' is not supported in this lab")
     protocol.close_shell(shell_id)
 
 
