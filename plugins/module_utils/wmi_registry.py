@@ -23,6 +23,16 @@ SPP_KEY = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatf
 
 ERROR_FILE_NOT_FOUND = 2
 
+# The type codes StdRegProv.EnumValues reports (winnt.h REG_* values, as the lab's registry uses).
+VALUE_TYPES = {
+    1: "REG_SZ",
+    2: "REG_EXPAND_SZ",
+    3: "REG_BINARY",
+    4: "REG_DWORD",
+    7: "REG_MULTI_SZ",
+    11: "REG_QWORD",
+}
+
 # (getter, setter, data parameter, CIM type of the data)
 _KINDS = {
     "REG_SZ": ("GetStringValue", "SetStringValue", "sValue", "string"),
@@ -68,6 +78,29 @@ class Registry:
         if result.return_value:
             raise RegistryError(getter, self.path, name, result.return_value)
         return result.out.get(data)
+
+    def enum_values(self) -> dict[str, str] | None:
+        """Every value of the key and its type name (``REG_SZ``...), in one request; None when
+        the key does not exist. Unknown type codes read as ``REG_TYPE_<n>``."""
+        result = self.session.invoke(
+            CLASS,
+            "EnumValues",
+            {"hDefKey": HKEY_LOCAL_MACHINE, "sSubKeyName": self.path},
+            None,
+            namespace=NAMESPACE,
+            types={"sNames": "string[]", "Types": "sint32[]"},
+        )
+        if result.return_value == ERROR_FILE_NOT_FOUND:
+            return None
+        if result.return_value:
+            raise RegistryError("EnumValues", self.path, "", result.return_value)
+        # An empty key has empty arrays, which WinRM leaves out (wsman-wire §1.5).
+        names = result.out.get("sNames") or []
+        codes = result.out.get("Types") or []
+        return {
+            str(name): VALUE_TYPES.get(code, f"REG_TYPE_{code}")
+            for name, code in zip(names, codes, strict=False)
+        }
 
     def set(self, name: str, kind: str, value: Any) -> None:
         _getter, setter, data, data_type = _KINDS[kind]

@@ -88,9 +88,13 @@ class WindowsAction(ActionBase):
             if context.warnings:
                 result.setdefault("warnings", []).extend(context.warnings)
         except TransportError as error:
-            result.update(failed=True, msg=str(error), transport_error=error.kind.value)
+            result.update(msg=str(error), transport_error=error.kind.value)
+            # ansible-core counts a result as failed before it looks at unreachable: an unreachable
+            # host must not say failed, or the recap and `ignore_unreachable` treat it wrongly.
             if error.kind is TransportKind.UNREACHABLE:
                 result["unreachable"] = True
+            else:
+                result["failed"] = True
         except OperationTimedOut as error:
             result.update(failed=True, msg=str(error), hresult=_hex(error.hresult))
         except WsmanFault as error:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from kmslab.model.cim_classes import (
     CLASSES,
     COMPUTER_SYSTEM,
+    EVENT_LOG,
     FIREWALL,
     OS,
     REGISTRY,
@@ -30,7 +31,7 @@ from kmslab.model.errors import CimError, CimErrorKind, HResult, LabTimeout, Spp
 from kmslab.model.faults import MethodFault
 from kmslab.model.registry import StdRegProv
 from kmslab.model.service import ServiceState
-from kmslab.model.views import slp_properties, sls_properties
+from kmslab.model.views import ntlog_event_properties, slp_properties, sls_properties
 
 if TYPE_CHECKING:
     from kmslab.model.machine import Machine
@@ -78,13 +79,13 @@ class CimProvider:
             return [slp_properties(machine, sku) for sku in machine.spp.skus]
         if spec.name == SERVICE:
             return [machine.sppsvc.to_dict()]
-        if spec.name == OS:
-            return [machine.os_properties()]
-        if spec.name == COMPUTER_SYSTEM:
-            return [machine.computer_system_properties()]
+        single = {OS: machine.os_properties, COMPUTER_SYSTEM: machine.computer_system_properties}
+        if spec.name in single:
+            return [single[spec.name]()]
         if spec.name == FIREWALL:
             return [rule.to_dict() for rule in machine.firewall.rules.values()]
-        return []
+        events = machine.events.events if spec.name == EVENT_LOG else []
+        return [ntlog_event_properties(machine, event) for event in events]
 
     def _keys_of(self, spec: ClassSpec) -> list[str]:
         machine = self.machine
@@ -105,9 +106,19 @@ class CimProvider:
                 CimErrorKind.INVALID_SELECTORS,
                 f"{spec.name} is selected by {', '.join(spec.keys)}, got {sorted(selectors)}",
             )
+        if len(spec.keys) > 1:
+            return self._select_by_keys(spec, selectors)
         wanted = str(selectors[spec.keys[0]]).casefold()
         for index, key in enumerate(self._keys_of(spec)):
             if key.casefold() == wanted:
+                return index
+        raise CimError(CimErrorKind.NO_SUCH_INSTANCE, f"{spec.name} {selectors}")
+
+    def _select_by_keys(self, spec: ClassSpec, selectors: dict[str, str]) -> int:
+        """A class with several keys (Win32_NTLogEvent: Logfile and RecordNumber): all match."""
+        wanted = {key: str(selectors[key]).casefold() for key in spec.keys}
+        for index, row in enumerate(self._all(spec)):
+            if all(str(row[key]).casefold() == wanted[key] for key in spec.keys):
                 return index
         raise CimError(CimErrorKind.NO_SUCH_INSTANCE, f"{spec.name} {selectors}")
 

@@ -9,6 +9,7 @@ from kmslab.model.registry import StdRegProv
 from kmslab.model.views import (
     COMPUTER_SYSTEM_SCHEMA,
     FIREWALL_SCHEMA,
+    NTLOG_EVENT_SCHEMA,
     OS_SCHEMA,
     SERVICE_SCHEMA,
     SLP_SCHEMA,
@@ -25,6 +26,7 @@ OS = "Win32_OperatingSystem"
 COMPUTER_SYSTEM = "Win32_ComputerSystem"
 FIREWALL = "MSFT_NetFirewallRule"
 REGISTRY = "StdRegProv"
+EVENT_LOG = "Win32_NTLogEvent"
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ CLASSES: dict[str, ClassSpec] = {
             {"StartService": _NONE, "StopService": _NONE},
         ),
         ClassSpec(OS, (CIMV2,), ("Name",), OS_SCHEMA, {}),
+        # Read-only; keyed by Logfile and RecordNumber (Microsoft's Win32_NTLogEvent page).
+        ClassSpec(EVENT_LOG, (CIMV2,), ("Logfile", "RecordNumber"), NTLOG_EVENT_SCHEMA, {}),
         ClassSpec(COMPUTER_SYSTEM, (CIMV2,), ("Name",), COMPUTER_SYSTEM_SCHEMA, {}),
         ClassSpec(
             FIREWALL,

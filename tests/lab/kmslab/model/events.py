@@ -66,3 +66,21 @@ class EventLog:
             if (event_id is None or event.event_id == event_id)
             and (log is None or event.log == log)
         ]
+
+
+# What Win32_NTLogEvent.Message shows. Lab-made English text, not Microsoft's: on Windows the
+# message is localized, so it is there for people to read and for clients never to parse.
+_MESSAGES = {
+    KMS_REQUEST_SENT: "[lab] The KMS client sent an activation request.",
+    KMS_RESPONSE_RECEIVED: "[lab] The KMS client received an activation response.",
+    KMS_CLIENT_REQUEST: "[lab] The KMS host answered an activation request.",
+    SRV_PUBLISH_FAILED: "[lab] The KMS host could not publish its SRV record in {Domain}.",
+    SRV_PUBLISHED: "[lab] The KMS host published its SRV record in {Domain}.",
+}
+
+
+def event_message(event: Event) -> str:
+    values = dict(event.data)
+    text = _MESSAGES[event.event_id].format_map({"Domain": values.get("Domain", "?")})
+    details = ", ".join(value for _name, value in event.data)
+    return f"{text} Info: {details}" if details else text

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from kmslab.model.catalog import PRODUCTS, WINDOWS_APP_ID, Kind
 from kmslab.model.clock import FILETIME_EPOCH
+from kmslab.model.events import SOURCE as EVENT_SOURCE
+from kmslab.model.events import Event, event_message
 from kmslab.model.keys import CHANNELS, KeyKind, LabKey
 from kmslab.model.kms import COUNTER_NAMES, threshold_for
 from kmslab.model.licenses import LicenseSku, LicenseStatus
@@ -121,6 +123,28 @@ FIREWALL_SCHEMA: dict[str, str] = {
     "Name": "string",
     "Profiles": "uint16",
 }
+
+
+# Win32_NTLogEvent (root/cimv2, keys Logfile and RecordNumber): the properties of Microsoft's MOF
+# listing ("Win32_NTLogEvent class", eventlogprov docs) that the lab serves; CategoryString, Data
+# and User are left out. EventCode is the low 16 bits of EventIdentifier (same page).
+NTLOG_EVENT_SCHEMA: dict[str, str] = {
+    "Category": "uint16",
+    "ComputerName": "string",
+    "EventCode": "uint16",
+    "EventIdentifier": "uint32",
+    "EventType": "uint8",
+    "InsertionStrings": "string[]",
+    "Logfile": "string",
+    "Message": "string",
+    "RecordNumber": "uint32",
+    "SourceName": "string",
+    "TimeGenerated": "datetime",
+    "TimeWritten": "datetime",
+    "Type": "string",
+}
+# EventType and Type per level. Lab choice where the docs are vague: 1/"Error", 3/"Information".
+_EVENT_TYPES = {"Error": 1, "Warning": 2, "Information": 3}
 
 
 def product_key_id(key: LabKey) -> str:
@@ -238,4 +262,29 @@ def snapshot(machine: Machine) -> dict[str, list[dict[str, object]]]:
         "Win32_ComputerSystem": [machine.computer_system_properties()],
         "Win32_Service": [machine.sppsvc.to_dict()],
         "MSFT_NetFirewallRule": [rule.to_dict() for rule in machine.firewall.rules.values()],
+        "Win32_NTLogEvent": [ntlog_event_properties(machine, e) for e in machine.events.events],
+    }
+
+
+def ntlog_event_properties(machine: Machine, event: Event) -> dict[str, object]:
+    """One event of the machine's log as Win32_NTLogEvent shows it.
+
+    InsertionStrings are the event's data values in the order the model wrote them; Message is a
+    lab-made English sentence (on Windows it is localized, so clients must never parse it).
+    """
+    strings = [value for _name, value in event.data]
+    return {
+        "Category": 0,
+        "ComputerName": machine.fqdn,
+        "EventCode": event.event_id & 0xFFFF,
+        "EventIdentifier": event.event_id,
+        "EventType": _EVENT_TYPES.get(event.level, 3),
+        "InsertionStrings": strings,
+        "Logfile": event.log,
+        "Message": event_message(event),
+        "RecordNumber": event.record_id,
+        "SourceName": EVENT_SOURCE,
+        "TimeGenerated": event.time,
+        "TimeWritten": event.time,
+        "Type": event.level,
     }

@@ -10,6 +10,7 @@ plain two-valued logic here) the README lists it as unconfirmed.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -133,6 +134,31 @@ def _as_number(constant: str | int | float | bool) -> int | float | None:
         return None
 
 
+# WMI's DATETIME text, yyyymmddHHMMSS.mmmmmmsUUU (UUU: minutes from UTC). Microsoft's "WQL-Supported
+# Date Formats" recommends it for WHERE clauses because it does not depend on the host's locale;
+# the ISO form that WinRM serializes datetimes in is accepted too.
+_DMTF = re.compile(r"(\d{14})\.(\d{6})([+-])(\d{3})")
+
+
+def _as_datetime(value: object) -> dt.datetime | None:
+    """An aware datetime from a property value or a WQL constant; None when it is not one."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    found = _DMTF.fullmatch(text)
+    try:
+        if found:
+            stamp = dt.datetime.strptime(found.group(1) + found.group(2), "%Y%m%d%H%M%S%f")
+            minutes = int(found.group(4)) * (-1 if found.group(3) == "-" else 1)
+            return stamp.replace(tzinfo=dt.timezone(dt.timedelta(minutes=minutes)))
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
 def _as_text(constant: str | int | float | bool) -> str | None:
     if isinstance(constant, bool):
         return None
@@ -142,6 +168,11 @@ def _as_text(constant: str | int | float | bool) -> str | None:
 def _coerce(prop: Property, constant: str | int | float | bool) -> tuple[object, object]:
     """Both sides in one comparable domain; WMI compares strings without regard to case."""
     right: object
+    if prop.cim_type is CimType.DATETIME:
+        left, right = _as_datetime(prop.value), _as_datetime(constant)
+        if left is None or right is None:
+            raise WqlError(f"{prop.name} (datetime) cannot be compared with {constant!r}")
+        return left, right
     if prop.cim_type is CimType.BOOLEAN:
         left, right = prop.value, _as_boolean(constant)
     elif prop.cim_type.is_numeric:

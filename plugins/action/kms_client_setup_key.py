@@ -1,0 +1,35 @@
+# Copyright: volact.kms contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of ``kms_client_setup_key``: options checked on the controller, then read, plan,
+apply and report over WS-Management (the logic is in module_utils/client_*.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ansible_collections.volact.kms.plugins.module_utils.client_apply import converge
+from ansible_collections.volact.kms.plugins.module_utils.client_options import parse_request
+from ansible_collections.volact.kms.plugins.module_utils.client_report import build_result
+from ansible_collections.volact.kms.plugins.modules.kms_client_setup_key import (
+    ARGUMENT_SPEC,
+    SPEC_OPTIONS,
+)
+from ansible_collections.volact.kms.plugins.plugin_utils.windows_action import (
+    Context,
+    WindowsAction,
+)
+
+
+class ActionModule(WindowsAction):
+    argument_spec = ARGUMENT_SPEC
+    spec_options = SPEC_OPTIONS
+
+    def validate(self, args: Mapping[str, Any]) -> None:
+        # Every option check runs here, before the first request (KmsInputError on bad input).
+        parse_request(args)
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        request = parse_request(context.args)
+        outcome = converge(context.session, request, context.check_mode)
+        return build_result(outcome, context.diff)
