@@ -80,6 +80,7 @@ def run_playbook(
     limit: str | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 300,
+    extra_args: list[str] | None = None,
 ) -> PlaybookRun:
     with tempfile.TemporaryDirectory(prefix="kmslab-play-") as scratch:
         work = Path(scratch)
@@ -101,6 +102,7 @@ def run_playbook(
             command += ["--limit", limit]
         if extra_vars:
             command += ["-e", json.dumps(extra_vars)]
+        command += extra_args or []
         done = subprocess.run(
             command,
             capture_output=True,
@@ -123,7 +125,7 @@ def lab(request: pytest.FixtureRequest):
         yield running
 
 
-@pytest.fixture(name="run_playbook")
+@pytest.fixture(name="run_playbook", scope="session")
 def run_playbook_fixture():
     """``run_playbook(lab, text, ...)``, as a fixture so test modules need no imports."""
     return run_playbook

@@ -36,8 +36,8 @@ def small() -> LabShape:
 
 
 def demo(clients: int = 32) -> LabShape:
-    """Two KMS hosts and ``clients`` clients of mixed editions, channels and languages in two
-    domains: the README's demo. 28 client-OS machines, so the count crosses 25."""
+    """Two KMS hosts in one domain and ``clients`` clients of mixed editions, channels and
+    languages in the other: the README's demo. 28 client-OS machines, so the count crosses 25."""
     machines = [
         MachineShape("kms1", "ws2022-standard", CORP, role="kms_host"),
         MachineShape("kms2", "ws2022-datacenter", CORP, role="kms_host"),
@@ -50,7 +50,8 @@ def demo(clients: int = 32) -> LabShape:
         else:
             image, channel = _CLIENT_MIX[index % len(_CLIENT_MIX)]
             name = f"pc{index + 1:03d}"
-        domain = BRANCH if index % 3 == 2 else CORP
+        # The hosts live in corp and publish into branch, where the clients are (two domains).
+        domain = BRANCH
         language = _LANGUAGES[index % len(_LANGUAGES)]
         machines.append(MachineShape(name, image, domain, initial_key=channel, language=language))
     return LabShape(machines=tuple(machines), zones=(CORP, BRANCH))
