@@ -145,7 +145,7 @@ def control(args: argparse.Namespace, operation: str, arguments: dict[str, Any])
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="kmslab", description=__doc__.split("\n\n")[0])
+    main = argparse.ArgumentParser(prog="kmslab", description=__doc__.split("\n\n", maxsplit=1)[0])
     main.add_argument("--state-dir", default=os.environ.get("KMSLAB_STATE", str(DEFAULT_STATE)))
     commands = main.add_subparsers(dest="command", required=True)
     for name in ("up", "serve"):

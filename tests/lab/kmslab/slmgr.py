@@ -118,7 +118,7 @@ def _is_kms_host(machine: Machine) -> bool:
 def _host_port(text_value: str) -> tuple[str, str | None]:
     """``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address (no port)."""
     if text_value.startswith("["):
-        host, _, rest = text_value[1:].partition("]")
+        host, _bracket, rest = text_value[1:].partition("]")
         return host, rest[1:] if rest.startswith(":") and rest[1:] else None
     if text_value.count(":") == 1:
         host, port = text_value.split(":")

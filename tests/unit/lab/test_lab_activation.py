@@ -73,7 +73,7 @@ def test_a_disabled_firewall_rule_makes_the_host_unreachable() -> None:
 
 
 def test_the_wrong_port_is_unreachable() -> None:
-    fleet, _ = kms_fleet()
+    fleet, _host = kms_fleet()
     pc = client(fleet, "pc1")
     admin.call_service(pc, "SetKeyManagementServiceMachine", MachineName="kms1")
     admin.call_service(pc, "SetKeyManagementServicePort", PortNumber=1689)
@@ -159,7 +159,7 @@ def test_clones_with_one_cmid_keep_the_count_at_one() -> None:
 
 
 def test_an_activation_lasts_180_days_then_out_of_tolerance_grace() -> None:
-    fleet, _ = kms_fleet()
+    fleet, _host = kms_fleet()
     first = licensed_servers(fleet)[-1]
     assert (product(first)["LicenseStatus"], product(first)["GracePeriodRemaining"]) == (
         LicenseStatus.LICENSED,
@@ -177,7 +177,7 @@ def test_an_activation_lasts_180_days_then_out_of_tolerance_grace() -> None:
 def test_weekly_renewals_keep_clients_licensed_and_the_count_alive() -> None:
     fleet, host = kms_fleet()
     servers = licensed_servers(fleet)
-    for _ in range(30):  # 210 days, a renewal attempt every 7 days (§2.9)
+    for _week in range(30):  # 210 days, a renewal attempt every 7 days (§2.9)
         fleet.advance(days=7, background=True)
     assert {product(server)["LicenseStatus"] for server in servers} == {LicenseStatus.LICENSED}
     assert product(servers[0])["GracePeriodRemaining"] == MINUTES_180_DAYS
@@ -216,7 +216,7 @@ def test_clients_adopt_the_hosts_effective_intervals() -> None:
 
 
 def test_host_caching_reuses_the_last_host_and_can_be_turned_off() -> None:
-    fleet, _ = kms_fleet()
+    fleet, _host = kms_fleet()
     pc = client(fleet, "pc1")
     admin.activate_windows(pc)
     assert admin.service(pc)["DiscoveredKeyManagementServiceMachineName"] == "kms1.lab.test"
@@ -228,7 +228,7 @@ def test_host_caching_reuses_the_last_host_and_can_be_turned_off() -> None:
 
 
 def test_the_lookup_domain_and_the_suffix_search_list_decide_where_clients_look() -> None:
-    fleet, _ = kms_fleet()
+    fleet, _host = kms_fleet()
     elsewhere = client(fleet, "pc1", domain="branch.lab.test")
     assert admin.activate_windows(elsewhere) == HResult.DNS_ERROR_RCODE_NAME_ERROR
     admin.call_service(elsewhere, "SetKeyManagementServiceLookupDomain", LookupDomain="lab.test")
@@ -238,7 +238,7 @@ def test_the_lookup_domain_and_the_suffix_search_list_decide_where_clients_look(
 
 
 def test_a_product_level_host_overrides_the_service_level_host() -> None:
-    fleet, _ = kms_fleet()
+    fleet, _host = kms_fleet()
     pc = client(fleet, "pc1")
     admin.call_service(pc, "SetKeyManagementServiceMachine", MachineName="ghost.lab.test")
     selector = {"ID": str(product(pc)["ID"])}
@@ -258,7 +258,7 @@ def test_a_host_key_activates_at_most_six_hosts_and_ten_times() -> None:
     assert results == [0] * 6 + [HResult.SL_E_CHPA_MAXIMUM_UNLOCK_EXCEEDED]
     first = hosts[0]
     reactivations = []
-    for _ in range(5):  # the same host again after a reinstall: allowed up to 10 in all
+    for _reinstall in range(5):  # the same host again after a reinstall: allowed up to 10 in all
         admin.install_key(first, fleet.keys.for_image(KeyKind.RETAIL, "ws2022-standard").key)
         admin.install_key(first, key.key)
         reactivations.append(admin.activate_windows(first))
@@ -286,7 +286,7 @@ def test_background_renewal_follows_the_renewal_interval() -> None:
 
 
 def test_background_attempts_retry_every_two_hours_until_activated() -> None:
-    fleet, _ = kms_fleet()
+    fleet, _host = kms_fleet()
     servers = [client(fleet, f"srv{n}", "ws2022-standard") for n in range(4)]
     for server in servers:
         assert admin.activate_windows(server) == HResult.SL_E_VL_NOT_ENOUGH_COUNT
@@ -300,5 +300,5 @@ def test_background_attempts_retry_every_two_hours_until_activated() -> None:
 
 @pytest.mark.parametrize("image", ["win10-ltsc2021", "win11-ltsc2024", "win10-pro"])
 def test_the_2025_host_key_serves_every_client_in_its_row(image: str) -> None:
-    fleet, _ = kms_fleet(group="ws2025", image="ws2025-standard")
+    fleet, _host = kms_fleet(group="ws2025", image="ws2025-standard")
     assert admin.activate_windows(client(fleet, "pc1", image)) == HResult.SL_E_VL_NOT_ENOUGH_COUNT

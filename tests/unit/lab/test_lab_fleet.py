@@ -18,7 +18,7 @@ def test_rfc2782_tries_lower_priorities_first() -> None:
 def test_rfc2782_weights_share_out_first_choices_within_a_priority() -> None:
     records = [("light", 1688, 0, 10), ("heavy", 1688, 0, 90), ("zero", 1688, 0, 0)]
     rng = random.Random(7)
-    firsts = Counter(order_srv(records, rng)[0][0] for _ in range(2000))
+    firsts = Counter(order_srv(records, rng)[0][0] for _draw in range(2000))
     assert firsts["heavy"] > 1650
     assert 120 < firsts["light"] < 300
     assert firsts["zero"] < 30  # weight 0 gets "a very small chance"

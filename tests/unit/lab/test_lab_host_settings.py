@@ -55,7 +55,7 @@ def test_host_settings_fail_on_a_machine_that_is_not_a_kms_host(
 
 
 def test_host_settings_are_written_with_the_documented_registry_types() -> None:
-    _, host = host_fleet()
+    _fleet, host = host_fleet()
     for method, params in HOST_ONLY:
         if method != "ClearKeyManagementServiceListeningPort":
             assert admin.call_service(host, method, **params) == {"ReturnValue": 0}
@@ -107,7 +107,7 @@ def test_host_settings_show_at_once_but_take_effect_when_sppsvc_restarts() -> No
 
 
 def test_clearing_the_listening_port_deletes_the_value_and_reports_1688() -> None:
-    _, host = host_fleet()
+    _fleet, host = host_fleet()
     admin.call_service(host, "SetKeyManagementServiceListeningPort", PortNumber=1700)
     admin.call_service(host, "ClearKeyManagementServiceListeningPort")
     assert registry_value(host, "KeyManagementServiceListeningPort", "GetStringValue") == {
@@ -131,7 +131,7 @@ def test_clearing_the_listening_port_deletes_the_value_and_reports_1688() -> Non
 def test_intervals_and_ports_are_range_checked(
     method: str, name: str, value: int, accepted: bool
 ) -> None:
-    _, host = host_fleet()
+    _fleet, host = host_fleet()
     if accepted:
         assert admin.call_service(host, method, **{name: value}) == {"ReturnValue": 0}
         return
@@ -253,7 +253,7 @@ def test_publishing_and_discovery_go_through_the_injected_callables() -> None:
 
 
 def test_publish_list_is_a_multi_string_in_the_registry() -> None:
-    _, host = host_fleet()
+    _fleet, host = host_fleet()
     assert admin.set_publish_list(host, ["lab.test, 1, 2"]) == 0
     stored = host.registry.get(HKEY_LOCAL_MACHINE, SPP_KEY, "DnsDomainPublishList")
     assert stored is not None

@@ -106,7 +106,7 @@ def _replay(
 def test_the_count_is_the_distinct_cmids_of_30_days_capped_at_twice_the_threshold(
     visits: list[tuple[int, int]], threshold: int
 ) -> None:
-    for count, _, live in _replay(visits, [threshold] * len(visits)):
+    for count, _minute, live in _replay(visits, [threshold] * len(visits)):
         assert count == min(len(live), 2 * threshold)
 
 
@@ -115,5 +115,5 @@ def test_the_count_is_the_distinct_cmids_of_30_days_capped_at_twice_the_threshol
 def test_with_mixed_thresholds_the_count_stays_within_its_bounds(
     visits: list[tuple[int, int]], thresholds: list[int]
 ) -> None:
-    for count, _, live in _replay(visits, thresholds):
+    for count, _minute, live in _replay(visits, thresholds):
         assert 1 <= count <= min(len(live), 50)

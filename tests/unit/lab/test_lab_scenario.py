@@ -42,7 +42,7 @@ def status(machine: Machine) -> int:
 
 
 def test_two_hosts_publish_into_two_domains_with_their_priority_and_weight() -> None:
-    fleet, kms1, kms2, _ = build()
+    fleet, kms1, kms2, _clients = build()
     assert sorted(fleet.dns.records(CORP)) == [
         SrvRecord(CORP, "kms1.corp.lab.test", 1688, 0, 100),
         SrvRecord(CORP, "kms2.corp.lab.test", 1688, 10, 50),
@@ -56,7 +56,7 @@ def test_two_hosts_publish_into_two_domains_with_their_priority_and_weight() -> 
 
 
 def test_the_count_climbs_to_the_threshold_then_everyone_activates() -> None:
-    _, kms1, kms2, clients = build()
+    _fleet, kms1, kms2, clients = build()
     for n, pc in enumerate(clients[:24], start=1):
         assert admin.activate_windows(pc) == HResult.SL_E_VL_NOT_ENOUGH_COUNT
         assert count(kms1) == n
@@ -95,6 +95,6 @@ def test_a_disabled_firewall_rule_on_one_host_sends_clients_to_the_other() -> No
 
 
 def test_the_clients_captions_differ_but_the_outcome_does_not() -> None:
-    _, _, _, clients = build()
+    _fleet, _kms1, _kms2, clients = build()
     captions = {str(pc.cim.instances("Win32_OperatingSystem")[0]["Caption"]) for pc in clients}
     assert captions == {"Microsoft Windows 11 Enterprise", "Microsoft Windows 11 Entreprise"}

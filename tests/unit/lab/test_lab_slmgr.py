@@ -90,7 +90,7 @@ def test_dli_and_xpr_show_the_model_and_cost_five_requests(lab: Lab) -> None:
         "Time remaining: 43200 minute(s) (30 day(s))\r\n"
     )
     end = lab.call(lab.machine("pc001").clock.now) + timedelta(minutes=43200)
-    stdout, _, exit_code = slmgr(lab, "pc001", "-XPR")  # slmgr takes - or /, any case
+    stdout, _stderr, exit_code = slmgr(lab, "pc001", "-XPR")  # slmgr takes - or /, any case
     assert exit_code == 0
     assert (
         stdout
@@ -122,7 +122,7 @@ def test_gvlk_install_is_masked_and_activation_without_srv_exits_with_the_hresul
     lab: Lab,
 ) -> None:
     gvlk = lab.fleet.keys.for_image(KeyKind.GVLK, "ws2019-standard").key
-    stdout, _, exit_code = slmgr(lab, "srv001", "/ipk", gvlk)
+    stdout, _stderr, exit_code = slmgr(lab, "srv001", "/ipk", gvlk)
     assert exit_code == 0
     assert stdout == f"Installed product key XXXXX-XXXXX-XXXXX-XXXXX-{gvlk[-5:]} successfully.\r\n"
     assert gvlk not in repr(lab.writes("srv001"))  # the model's write log masks it too
@@ -136,27 +136,27 @@ def test_gvlk_install_is_masked_and_activation_without_srv_exits_with_the_hresul
             f"Activating {row['Name']} ({row['ID']}) ...\r\n"
             "Error: 0x8007232B DNS name does not exist.\r\n"
         )
-    stdout, _, _ = slmgr(lab, "srv001", "/dlv")
+    stdout, _stderr, _exit_code = slmgr(lab, "srv001", "/dlv")
     assert "Product Key Channel: Volume:GVLK\r\n" in stdout
     assert "    DNS auto-discovery: KMS name not available\r\n" in stdout
 
 
 def test_a_host_set_up_with_slmgr_counts_a_client_set_with_skms(lab: Lab) -> None:
     kms1, pc002 = lab.machine("kms1"), lab.machine("pc002")
-    stdout, _, exit_code = slmgr(lab, "kms1", "/ipk", lab.host_key)
+    stdout, _stderr, exit_code = slmgr(lab, "kms1", "/ipk", lab.host_key)
     assert (stdout, exit_code) == (
         f"Installed product key XXXXX-XXXXX-XXXXX-XXXXX-{lab.host_key[-5:]} successfully.\r\n",
         0,
     )
     host_row = windows_row(lab, "kms1")
-    stdout, _, exit_code = slmgr(lab, "kms1", "/ato")
+    stdout, _stderr, exit_code = slmgr(lab, "kms1", "/ato")
     activating = f"Activating {host_row['Name']} ({host_row['ID']}) ..."
     assert (stdout, exit_code) == (f"{activating}\r\nProduct activated successfully.\r\n", 0)
     for args, done in (
         (("/cdns",), "DNS publishing disabled successfully."),
         (("/sai", "60"), "Volume activation interval set to 60 minutes successfully."),
     ):
-        stdout, _, exit_code = slmgr(lab, "kms1", *args)
+        stdout, _stderr, exit_code = slmgr(lab, "kms1", *args)
         reboot = "Warning: a KMS reboot is needed for this setting to take effect."
         assert (stdout, exit_code) == (f"{done}\r\n{reboot}\r\n", 0)
     # What slmgr cannot do: the firewall rule and the sppsvc restart the settings wait for.
@@ -165,12 +165,12 @@ def test_a_host_set_up_with_slmgr_counts_a_client_set_with_skms(lab: Lab) -> Non
 
     gvlk = lab.fleet.keys.for_image(KeyKind.GVLK, "win10-enterprise").key
     assert slmgr(lab, "pc002", "/ipk", gvlk)[2] == 0
-    stdout, _, exit_code = slmgr(lab, "pc002", "/skms", f"{kms1.fqdn}:1688")
+    stdout, _stderr, exit_code = slmgr(lab, "pc002", "/skms", f"{kms1.fqdn}:1688")
     assert (stdout, exit_code) == (
         f"Key Management Service machine name set to {kms1.fqdn}:1688 successfully.\r\n",
         0,
     )
-    stdout, _, exit_code = slmgr(lab, "pc002", "/ato")
+    stdout, _stderr, exit_code = slmgr(lab, "pc002", "/ato")
     assert exit_code == 0xC004F038  # the count is 1, a client OS needs 25
     assert stdout.endswith(
         "Error: 0xC004F038 The count reported by the Key Management Service (KMS) is "
@@ -237,7 +237,9 @@ def test_what_the_lab_does_not_run(lab: Lab) -> None:
         "'cscript //nologo slmgr.vbs <option>' (tests/lab/README.md).\r\n",
         1,
     )
-    stdout, _, exit_code = shell_run(lab, "pc001", ["cscript", SLMGR, "/dli"], powershell=False)
+    stdout, _stderr, exit_code = shell_run(
+        lab, "pc001", ["cscript", SLMGR, "/dli"], powershell=False
+    )
     assert exit_code == 0
     assert stdout.startswith(  # no //nologo: the script host's banner first
         "Microsoft (R) Windows Script Host Version 5.812\r\n"

@@ -75,7 +75,7 @@ def restart_sppsvc(machine: Machine) -> None:
     stopped = machine.cim.invoke(SERVICE, "StopService", selector)["ReturnValue"]
     if stopped != 0:
         raise RuntimeError(f"{machine}: StopService returned {stopped}")
-    for _ in range(_POLLS):
+    for _poll in range(_POLLS):
         if machine.cim.get(SERVICE, selector)["State"] == "Stopped":
             break
     else:

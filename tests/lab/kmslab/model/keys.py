@@ -52,7 +52,7 @@ def fake_key(seed: str) -> str:
     """A deterministic, well-formed key for ``seed``, never one of Microsoft's."""
     digest = int.from_bytes(hashlib.sha256(f"volact-kms-lab:{seed}".encode()).digest(), "big")
     chars = []
-    for _ in range(25):
+    for _position in range(25):
         digest, index = divmod(digest, len(KEY_ALPHABET))
         chars.append(KEY_ALPHABET[index])
     text = "".join(chars)

@@ -56,13 +56,13 @@ class CmidCache:
     seen: dict[str, tuple[datetime, int]] = field(default_factory=dict)  # cmid -> (last, threshold)
 
     def _expire(self, now: datetime) -> None:
-        for cmid, (last, _) in list(self.seen.items()):
+        for cmid, (last, _threshold) in list(self.seen.items()):
             if now - last >= CMID_WINDOW:
                 del self.seen[cmid]
 
     def capacity(self, now: datetime) -> int:
         self._expire(now)
-        return CACHE_FACTOR * max((threshold for _, threshold in self.seen.values()), default=0)
+        return CACHE_FACTOR * max((threshold for _last, threshold in self.seen.values()), default=0)
 
     def record(self, cmid: str, now: datetime, threshold: int) -> int:
         """Count ``cmid`` at ``now`` and return the new count."""

@@ -72,7 +72,7 @@ def candidates(spp: SoftwareProtection, sku: LicenseSku) -> list[Candidate]:
         records = list(network.discover(domain))
         if records:
             tried = {(normalize_name(c.target), c.port) for c in found}
-            for target, port, _, _ in order_srv(records, network.rng):
+            for target, port, _priority, _weight in order_srv(records, network.rng):
                 if (normalize_name(target), port) not in tried:
                     found.append(Candidate(target, port, "dns"))
             break

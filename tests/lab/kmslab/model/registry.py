@@ -153,8 +153,8 @@ class Registry:
         node = self._find(hive, path)
         if node is None:
             return ERROR_FILE_NOT_FOUND, [], []
-        names = [name for name, _ in node.values.values()]
-        types = [int(value.type) for _, value in node.values.values()]
+        names = [name for name, _value in node.values.values()]
+        types = [int(value.type) for _name, value in node.values.values()]
         return SUCCESS, names, types
 
     # Lab-side helpers (seeding and drift). They bypass StdRegProv, create missing keys, and are

@@ -68,7 +68,7 @@ class SoftwareProtection(KmsSettingsMethods):
     @property
     def is_kms_host(self) -> bool:
         """IsKeyManagementServiceMachine: a host key is installed (it need not be activated)."""
-        return any(state.key.kind is KeyKind.CSVLK for _, state in self.keyed())
+        return any(state.key.kind is KeyKind.CSVLK for _sku, state in self.keyed())
 
     def host_keys(self) -> list[tuple[HostKeyGroup, bool]]:
         now = self.machine.clock.now()

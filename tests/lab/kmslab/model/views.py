@@ -155,7 +155,7 @@ def product_key_id(key: LabKey) -> str:
 
 def _required_count(machine: Machine) -> int:
     """25 on a host whose Windows key activates client OSes, else 5 (Office-only host)."""
-    for group, _ in machine.spp.host_keys():
+    for group, _licensed in machine.spp.host_keys():
         if group.application_id == WINDOWS_APP_ID and any(
             PRODUCTS[token][0] is Kind.CLIENT for token in group.activates
         ):

@@ -274,7 +274,7 @@ def pull(call: Call, store: ContextStore) -> str:
 
 
 def release(call: Call, store: ContextStore) -> str:
-    _, context = _context_of(call, "Release")
+    _element, context = _context_of(call, "Release")
     if not store.drop(context):
         raise SoapFault(faults.invalid_enumeration_context(call.alias))
     # §6: "Release → empty body".

@@ -163,7 +163,7 @@ def authenticate(
     """A 401 reply, or the headers to add to the real answer (the final Negotiate token)."""
     if host.plan.reject_auth:
         return _challenge(host)
-    scheme_word, _, token = request.headers.get("authorization", "").partition(" ")
+    scheme_word, _space, token = request.headers.get("authorization", "").partition(" ")
     kind = scheme_word.lower()
     if kind == "basic":
         return [] if host.credentials.check_basic(token) else _challenge(host)

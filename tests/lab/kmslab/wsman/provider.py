@@ -150,7 +150,7 @@ class InputParams:
         self._values = {name.casefold(): (name, tuple(items)) for name, items in values.items()}
 
     def names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self._values.values())
+        return tuple(name for name, _items in self._values.values())
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.casefold() in self._values
@@ -219,15 +219,12 @@ class Provider(Protocol):
 
     def describe(self, namespace: str, class_name: str) -> ClassInfo:
         """The class's canonical name, keys and (optionally) property names."""
-        ...
 
     def instances(self, namespace: str, class_name: str) -> Sequence[Instance]:
         """Every instance of the class; the server filters and projects (WQL)."""
-        ...
 
     def get(self, namespace: str, class_name: str, selectors: Mapping[str, str]) -> Instance:
         """The instance the key selectors name (names already checked against ``keys``)."""
-        ...
 
     def invoke(
         self,
@@ -238,7 +235,6 @@ class Provider(Protocol):
         params: InputParams,
     ) -> MethodResult:
         """Run a method: ``selectors`` is None for a static call (no SelectorSet sent)."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ class LabServer:
         # without pending tasks. Only one stuck in a sleep or a provider call gets cancelled.
         pending = {task for task in asyncio.all_tasks() if task is not asyncio.current_task()}
         if pending:
-            _, stuck = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
+            _done, stuck = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
             for task in stuck:
                 task.cancel()
 

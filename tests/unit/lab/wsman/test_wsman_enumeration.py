@@ -117,7 +117,7 @@ def test_single_item_over_the_envelope_is_encoding_limit() -> None:
 
 
 def test_envelope_size_under_8192_is_rejected() -> None:
-    subcode, _, _ = fault(
+    subcode, _code, _reason = fault(
         service(), raw_wql("SELECT * FROM SoftwareLicensingService", max_envelope=4096)
     )
     assert subcode == "w:EncodingLimit"
@@ -125,7 +125,7 @@ def test_envelope_size_under_8192_is_rejected() -> None:
 
 @pytest.mark.parametrize("value", ["0", "-1", "many"])
 def test_max_elements_must_be_positive(value: str) -> None:
-    subcode, code, _ = fault(
+    subcode, code, _reason = fault(
         service(), raw_wql("SELECT * FROM SoftwareLicensingService", max_elements=value)
     )
     assert (subcode, code) == ("w:SchemaValidationError", 2150858817)
@@ -155,7 +155,7 @@ def test_projection_keeps_only_the_selected_properties() -> None:
     ],
 )
 def test_invalid_queries_fault_as_cannot_process_filter(query: str) -> None:
-    subcode, code, _ = fault(service(), raw_wql(query))
+    subcode, code, _reason = fault(service(), raw_wql(query))
     assert (subcode, code) == ("n:CannotProcessFilter", 2150858778)
 
 
@@ -235,7 +235,7 @@ def test_unknown_resource_uri_and_action() -> None:
         fault(service(), raw_request(ENUMERATE, "http://example.invalid/resource"))[0]
         == "a:DestinationUnreachable"
     )
-    subcode, code, _ = fault(
+    subcode, code, _reason = fault(
         service(), raw_request("http://example.invalid/Action", f"{CIMV2}/Win32_Service")
     )
     assert (subcode, code) == ("a:ActionNotSupported", 2150858771)

@@ -36,7 +36,7 @@ def capture(name: str) -> str:
 
 
 def _tag(tag: str) -> str:
-    uri, _, local = tag[1:].partition("}")
+    uri, _brace, local = tag[1:].partition("}")
     if WMI_CLASS.match(uri):
         uri = "WMI-CLASS"
         local = re.sub(r"^\w+_(INPUT|OUTPUT)$", r"*_\1", local)
@@ -193,7 +193,7 @@ def test_quota_fault_matches_wmi_error_capture(service: WsmanService) -> None:
         "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd",
         '<rsp:Shell xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell"/>',
     )
-    for _ in range(30):
+    for _shell in range(30):
         assert call(service, create)[0] == 200
     status, ours = call(service, create)
     assert status == 500
