@@ -62,7 +62,8 @@ class ActionModule(WindowsAction):
 
     def validate(self, args: Mapping[str, Any]) -> None:
         desired_entries(args)  # every entry is checked before anything is sent
-        if args["restart_timeout"] < 1:
+        # A YAML yes/no passes the argument spec as an int: refuse it like any other non-number.
+        if isinstance(args["restart_timeout"], bool) or args["restart_timeout"] < 1:
             raise KmsInputError(
                 "restart_timeout",
                 f"{args['restart_timeout']} is not a number of seconds.",

@@ -14,6 +14,7 @@ Bad values from the caller raise ``KmsInputError``; from the server ``WsmanProto
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -102,15 +103,23 @@ class CimTypeSpec:
             return value
         if isinstance(value, CimType):
             return cls(value)
-        text = str(value).strip().lower()
-        is_array = text.endswith("[]")
-        try:
-            return cls(CimType(text[:-2] if is_array else text), is_array)
-        except ValueError:
-            names = ", ".join(t.value for t in CimType)
-            raise KmsInputError(
-                "types", f"'{value}' is not a CIM type", f"Use one of {names}, with [] for arrays."
-            ) from None
+        return _parse_type_text(str(value))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_type_text(value: str) -> CimTypeSpec:
+    # Each reply is decoded with the query's whole hint table (about 20 entries per row, 88
+    # parses per converged client task; docs/performance.md): parse each spelling once. A
+    # frozen dataclass is safe to share; a bad hint raises, and errors are not cached.
+    text = value.strip().lower()
+    is_array = text.endswith("[]")
+    try:
+        return CimTypeSpec(CimType(text[:-2] if is_array else text), is_array)
+    except ValueError:
+        names = ", ".join(t.value for t in CimType)
+        raise KmsInputError(
+            "types", f"'{value}' is not a CIM type", f"Use one of {names}, with [] for arrays."
+        ) from None
 
 
 # A string alias: pylint reads module_utils as if for older Pythons, where "|" fails at run time.

@@ -150,7 +150,8 @@ class DnsClient:
             response = dns.query.udp_with_fallback(
                 message, self.address, timeout, self.connection.port
             )[0]
-        except (dns.exception.DNSException, OSError) as error:
+        # dnspython raises the built-in EOFError when a TCP server closes before a whole answer.
+        except (dns.exception.DNSException, OSError, EOFError) as error:
             raise self._fail(error) from None
         return response
 

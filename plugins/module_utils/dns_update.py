@@ -77,7 +77,7 @@ def reconcile(
     zone: str,
     *,
     check_mode: bool = False,
-    max_retries: int = 10,
+    max_retries: int = 30,
     accept_unverified: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     rng: Callable[[], float] = random.random,

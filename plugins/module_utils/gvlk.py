@@ -58,6 +58,18 @@ _BY_FOLDED_NAME = {(_fold(e.family), _fold(e.edition)): e for e in CATALOG}
 _FAMILY_BY_FOLDED = {_fold(e.family): e.family for e in CATALOG}
 
 
+def _editions_by_family() -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for entry in CATALOG:
+        found.setdefault(entry.family, []).append(entry.edition)
+    return {family: tuple(names) for family, names in found.items()}
+
+
+# Built once at import: every task runs in a fresh fork of ansible-playbook, where walking the
+# whole catalog costs page copies, not just comparisons (docs/performance.md).
+_EDITIONS = _editions_by_family()
+
+
 def find_by_key(text: object) -> Gvlk | None:
     """The catalog entry for a key in any accepted spelling; None when unknown or malformed."""
     try:
@@ -79,7 +91,7 @@ def families(product: str | None = None) -> tuple[str, ...]:
 
 def editions(family: str) -> tuple[str, ...]:
     """Edition names of ``family`` (exact spelling) in catalog order; empty when unknown."""
-    return tuple(e.edition for e in CATALOG if e.family == family)
+    return _EDITIONS.get(family, ())
 
 
 def lookup(family: str, edition: str, field: str = "edition") -> Gvlk:

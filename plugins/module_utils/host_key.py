@@ -88,6 +88,10 @@ def parse_key(text: object, field: str = "key") -> ProductKey:
 
 def _check_range(name: str, value: int) -> None:
     low, high = RANGES[name]
+    if isinstance(value, bool):  # the argument spec lets a YAML yes/no through as an int
+        raise KmsInputError(
+            name, f"{value} is a yes/no value, not a number.", f"Give a value from {low} to {high}."
+        )
     if not low <= value <= high:
         unit = " minutes" if name.endswith("interval") else ""
         raise KmsInputError(

@@ -192,7 +192,7 @@ class Connection:
     port: int = 53
     protocol: str = "tcp"
     timeout: float = 10.0
-    max_retries: int = 10
+    max_retries: int = 30
 
 
 def build_connection(params: Mapping[str, object]) -> Connection:
@@ -217,7 +217,7 @@ def build_connection(params: Mapping[str, object]) -> Connection:
         raise KmsInputError(
             "timeout", f"{timeout!r} is not a number of seconds.", "Use a number above 0, e.g. 10."
         )
-    retries = params.get("max_retries", 10)
+    retries = params.get("max_retries", 30)
     if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES:
         raise KmsInputError(
             "max_retries", f"{retries!r} is out of range.", f"Use 0 to {MAX_RETRIES}."

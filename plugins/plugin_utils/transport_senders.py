@@ -15,6 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ansible_collections.volact.kms.plugins.plugin_utils.transport_cleartext import (
+    psrp_refusal,
+    winrm_refusal,
+)
 from ansible_collections.volact.kms.plugins.plugin_utils.transport_errors import (
     CHECK,
     TransportError,
@@ -153,6 +157,11 @@ class WinrmSender(Sender):
         return self._protocol
 
     def _build(self, transport: str) -> Any:
+        refusal = winrm_refusal(self._endpoint, transport, self._kwargs)
+        if refusal is not None:  # before any request: the password never leaves in clear
+            raise TransportError(
+                TransportKind.CONFIG, self._endpoint, refusal.detail, refusal.check
+            )
         if transport == "kerberos":
             # The winrm plugin skips Kerberos (before kinit) without the library; so do we.
             if not any(importlib.util.find_spec(m) for m in ("kerberos", "winkerberos")):
@@ -187,7 +196,15 @@ class WinrmSender(Sender):
         if not self._failures:
             return err
         detail = "; ".join([*self._failures, f"{candidate}: {err.detail}"])
-        return self.fail(err.kind, detail, maybe_processed=err.maybe_processed, status=err.status)
+        # The last method's own advice (the clear-text refusal has its own) names what to change.
+        return TransportError(
+            err.kind,
+            self.endpoint,
+            scrub(detail, self._secret),
+            err.check,
+            maybe_processed=err.maybe_processed,
+            status=err.status,
+        )
 
     def _settings(self) -> SenderSettings:
         protocol, transport = self._protocol, self._protocol.transport
@@ -245,6 +262,9 @@ class PsrpSender(Sender):
 
     def __init__(self, name: str, kwargs: dict[str, Any]) -> None:
         super().__init__("psrp", name, kwargs.get("password"))
+        refusal = psrp_refusal(kwargs)
+        if refusal is not None:
+            raise TransportError(TransportKind.CONFIG, name, refusal.detail, refusal.check)
         self._wsman, exc = capture(WSMan, **kwargs)
         if exc is not None:
             raise self.error_from(exc)

@@ -20,6 +20,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError, KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.number_guard import unusable_number
 from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
     OperationTimedOut,
     WsmanFault,
@@ -65,6 +66,10 @@ class WindowsAction(ActionBase):
     def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
         del tmp  # nothing is copied to the host
+        # Numbers ansible-core's own int check would crash or spin on (number_guard.py).
+        refused = unusable_number(self.argument_spec, self._task.args)
+        if refused is not None:
+            raise AnsibleActionFail(str(refused))
         _validation, args = self.validate_argument_spec(
             argument_spec=dict(self.argument_spec), **dict(self.spec_options)
         )

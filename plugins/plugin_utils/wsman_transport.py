@@ -97,12 +97,15 @@ def require(connection: Any, name: str, attributes: tuple[str, ...]) -> None:
 
 def winrm_endpoint(scheme: str, host: str, port: int, path: str) -> str:
     """The URL the winrm plugin would connect to (same IPv6 bracketing as its _winrm_connect)."""
-    try:
-        ipaddress.IPv6Address(host)
-    except ValueError:
-        pass
-    else:
-        host = f"[{host}]"
+    # Only an IPv6 address has a colon; skipping the parse (and its exception) for names and
+    # IPv4 addresses saves every task a tenth of a millisecond (docs/performance.md).
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            pass
+        else:
+            host = f"[{host}]"
     return urlunsplit((scheme, f"{host}:{port}", path, "", ""))
 
 

@@ -297,6 +297,7 @@ def test_bad_options_fail_before_anything_is_sent(arranged, run_playbook):
     assert_nothing_written(arranged)
 
 
+@pytest.mark.reliability("secrets")
 def test_verbose_output_leaks_no_secret_and_no_full_key(arranged, run_playbook):
     run = run_playbook(arranged, play(), verbosity=4)
     assert run.rc == 0, run.output

@@ -63,6 +63,7 @@ def recovered(lab, run_playbook, host: str, requests: int) -> dict[str, Any]:
     return result["kms_activation"]
 
 
+@pytest.mark.reliability("faults")
 def test_unreachable_host(clean, run_playbook):
     listener = clean.server.machine(clean.machine("kms1").fqdn)
     listener.set_unreachable("refused")
@@ -77,6 +78,7 @@ def test_unreachable_host(clean, run_playbook):
     assert recovered(clean, run_playbook, "kms1", 5)["is_kms_host"] is True
 
 
+@pytest.mark.reliability("faults")
 def test_rejected_credentials_fail_with_the_fix(clean, run_playbook):
     listener = clean.server.machine(clean.machine("pc001").fqdn)
     listener.set_reject_auth(True)
@@ -90,6 +92,7 @@ def test_rejected_credentials_fail_with_the_fix(clean, run_playbook):
     assert recovered(clean, run_playbook, "pc001", 3)["windows"]["channel"] == "Retail"
 
 
+@pytest.mark.reliability("faults")
 def test_hresult_on_the_product_enumeration_fails_with_it_explained(clean, run_playbook):
     machine = clean.machine("pc002")
     clean.call(machine.faults.fail_method, "SoftwareLicensingProduct", "Enumerate", E_ACCESSDENIED)
@@ -104,6 +107,7 @@ def test_hresult_on_the_product_enumeration_fails_with_it_explained(clean, run_p
     assert recovered(clean, run_playbook, "pc002", 3)["windows"]["channel"] == "Volume:MAK"
 
 
+@pytest.mark.reliability("faults")
 def test_timeout_on_the_product_enumeration(clean, run_playbook):
     machine = clean.machine("srv001")
     clean.call(machine.faults.timeout_method, "SoftwareLicensingProduct", "Enumerate", times=1)
@@ -115,6 +119,7 @@ def test_timeout_on_the_product_enumeration(clean, run_playbook):
     assert recovered(clean, run_playbook, "srv001", 3)["activated"] is False
 
 
+@pytest.mark.reliability("faults")
 def test_registry_and_event_faults_leave_the_facts_standing(clean, run_playbook):
     machine = clean.machine("kms1")
     clean.call(machine.faults.fail_method, "StdRegProv", "EnumValues", E_ACCESSDENIED)

@@ -293,6 +293,7 @@ def test_discovery_clears_a_pin_and_settings_converge(lab, run_playbook):
     assert writes(lab, "roaming")[-1] == "ClearKeyManagementServiceLookupDomain"
 
 
+@pytest.mark.reliability("secrets")
 def test_vvvv_output_holds_no_password_and_no_secret_key(lab, run_playbook):
     loud = run(lab, run_playbook, "verbose", kms_host=KMS2, diff=True, verbosity=4)
     assert loud.rc == 0, loud.output

@@ -16,6 +16,8 @@ from kmslab.model import admin
 from kmslab.model.keys import KeyKind
 from kmslab.presets import BRANCH, CORP
 
+pytestmark = pytest.mark.reliability("faults")
+
 MODULE = "volact.kms.kms_client_setup_key"
 TASK = "Client"
 LAB_SHAPE = LabShape(

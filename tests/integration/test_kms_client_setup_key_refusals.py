@@ -95,6 +95,7 @@ def test_kms_host_is_never_converted(lab, run_playbook):
         ({"below_threshold": "later"}, "below_threshold"),
     ],
 )
+@pytest.mark.reliability("bad_input")
 def test_bad_input_is_refused_before_any_request(lab, run_playbook, options, expected):
     if options.get("key") == "lab-mak":
         mak = lab.call(lambda: lab.fleet.keys.for_image(KeyKind.MAK, "win11-pro").key)

@@ -15,6 +15,8 @@ from kmslab.model import admin
 from kmslab.model.cim_classes import SLP, SLS
 from kmslab.presets import CORP
 
+pytestmark = pytest.mark.reliability("faults")
+
 MODULE = "volact.kms.kms_host_key"
 TASK = "Host key"
 HOSTS = (

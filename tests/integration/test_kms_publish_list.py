@@ -356,6 +356,7 @@ def test_other_transports_converge_in_one_request(lab, run_playbook, transport):
     assert result(run)["wsman"]["requests"] == 1
 
 
+@pytest.mark.reliability("secrets")
 def test_no_secret_in_verbose_output(lab, run_playbook):
     arrange(lab, None)
     run = run_playbook(lab, task(["v1.corp.lab.test"]), verbosity=4, diff=True)

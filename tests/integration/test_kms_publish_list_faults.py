@@ -103,6 +103,7 @@ BAD_INPUT = {
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUT))
+@pytest.mark.reliability("bad_input")
 def test_bad_input_is_refused_before_any_request(lab, run_playbook, case):
     domains, message = BAD_INPUT[case]
     requests = lab.requests("kms1")
@@ -116,6 +117,7 @@ def test_bad_input_is_refused_before_any_request(lab, run_playbook, case):
     assert lab.writes("kms1")[writes:] == []
 
 
+@pytest.mark.reliability("bad_input")
 def test_a_zero_restart_timeout_is_refused_before_any_request(lab, run_playbook):
     requests = lab.requests("kms1")
     run = run_playbook(lab, task(["t.corp.lab.test"], restart_timeout=0))
@@ -207,6 +209,7 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("case", list(FAULTS))
+@pytest.mark.reliability("faults")
 def test_fault_fails_clearly_leaves_the_host_as_it_was_then_converges(lab, run_playbook, case):
     arm, status, words, methods, rolled_back, hresult = FAULTS[case]
     domain = f"f{list(FAULTS).index(case)}.corp.lab.test"

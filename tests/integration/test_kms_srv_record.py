@@ -235,6 +235,7 @@ def silent_server() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
+@pytest.mark.reliability("faults")
 def test_dns_errors_are_named_with_the_fix(bind: BindServer, silent_server: int) -> None:
     domain = f"err.{ZONE}"
     wrong_secret = base64.b64encode(b"not the lab's secret, 32 bytes!!").decode()
@@ -281,6 +282,7 @@ def test_dns_errors_are_named_with_the_fix(bind: BindServer, silent_server: int)
     assert srv(bind, domain) == []
 
 
+@pytest.mark.reliability("bad_input")
 def test_bad_input_is_refused_before_anything_is_sent(bind: BindServer, tmp_path: Path) -> None:
     domain = f"input.{ZONE}"
     bad_secret = "this-is-not-base64!!"
@@ -337,6 +339,7 @@ def test_bad_input_is_refused_before_anything_is_sent(bind: BindServer, tmp_path
     assert bind.opcode_counts() == counts, "bad input reached the server"
 
 
+@pytest.mark.reliability("secrets")
 def test_verbose_output_never_shows_the_secret(bind: BindServer) -> None:
     domain = f"quiet.{ZONE}"
     wrong_secret = base64.b64encode(b"another wrong secret of 32 bytes").decode()

@@ -29,6 +29,8 @@ from ansible_collections.volact.kms.plugins.module_utils.srv_request import (
     build_request,
 )
 
+pytestmark = pytest.mark.reliability("concurrency")
+
 ZONE = "conc.test"
 WRITERS = 20
 

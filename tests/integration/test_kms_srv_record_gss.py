@@ -83,6 +83,7 @@ def test_add_and_remove_records_with_a_kerberos_ticket(dc: SambaDC) -> None:
     assert dc.query_srv(f"_vlmcs._tcp.{dc.domain}") == [f"10 0 1688 {kms2}."]
 
 
+@pytest.mark.reliability("faults")
 def test_gss_failures_are_explained(dc: SambaDC) -> None:
     kms3 = f"kms3.{dc.domain}"
     secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ="

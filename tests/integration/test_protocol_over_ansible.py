@@ -40,6 +40,7 @@ def test_query_get_invoke_and_fault_cost_one_request_each(lab, run_playbook, tra
     assert {action for action, count in grown.items() if count} == {"Enumerate", "Get", "Invoke"}
 
 
+@pytest.mark.reliability("transport")
 def test_https_validation_fails_without_the_lab_ca(lab, run_playbook):
     inventory = yaml.safe_load((lab.state_dir / "inventory-https.yml").read_text())
     del inventory["all"]["vars"]["ansible_winrm_ca_trust_path"]

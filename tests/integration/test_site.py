@@ -81,6 +81,7 @@ def test_drift_is_listed_in_check_mode_and_corrected(lab, run_playbook, deployed
     assert {host: r["changed"] for host, r in recap(again).items()} == dict.fromkeys(lab.names(), 0)
 
 
+@pytest.mark.reliability("secrets")
 def test_no_secret_reaches_the_output_at_vvvv(lab, run_playbook, deployed, tmp_path):
     log = tmp_path / "ansible.log"
     run = site(lab, run_playbook, verbosity=4, diff=True, env={"ANSIBLE_LOG_PATH": str(log)})

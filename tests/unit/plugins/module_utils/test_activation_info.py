@@ -169,6 +169,7 @@ def test_a_publish_list_of_the_wrong_type_or_empty():
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(max_size=40), max_size=6))
+@pytest.mark.reliability("untrusted_responses")
 def test_no_publish_list_text_ever_raises(raw):
     entry = {"present": True, "type": "REG_MULTI_SZ", "data": raw, "problem": None}
     decoded = decode_publish_list(entry)

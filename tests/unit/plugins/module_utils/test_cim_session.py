@@ -335,6 +335,7 @@ def test_query_namespace_override_and_timeout() -> None:
     assert server.seen[0].timeout == "PT45S"
 
 
+@pytest.mark.reliability("untrusted_responses")
 def test_reply_for_another_request_is_refused() -> None:
     server = FakeWinRM(rows=[product(1)])
     server.relates_to = lambda mid: "uuid:00000000-0000-4000-8000-000000000000"
@@ -475,6 +476,7 @@ def test_activate_timeout_parameter_and_timed_out_outcome() -> None:
     assert "re-read the state" in str(info.value)
 
 
+@pytest.mark.reliability("secrets")
 def test_spp_fault_from_install_product_key_never_echoes_the_key() -> None:
     key = "ABCDE-FGHIJ-KLMNO-PQRST-VWXYZ"
     text = "The WMI service or the WMI provider returned an unknown error: HRESULT 0xc004f050"

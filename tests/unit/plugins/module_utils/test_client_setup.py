@@ -527,6 +527,7 @@ def test_other_activation_failures_always_fail_the_task():
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=40))
+@pytest.mark.reliability("bad_input")
 def test_kms_host_normalisation_never_raises_anything_but_input_errors(text):
     field = "kms_host"
     try:

@@ -188,6 +188,7 @@ def test_valid_names_normalise_to_themselves(name: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80))
+@pytest.mark.reliability("bad_input")
 def test_any_text_is_canonical_or_a_kms_input_error(text: str) -> None:
     name = attempt(normalize_domain, text, "f")
     if isinstance(name, KmsInputError):
@@ -202,6 +203,7 @@ def test_any_text_is_canonical_or_a_kms_input_error(text: str) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(DOMAIN, st.integers(min_value=0, max_value=30), st.characters(codec="utf-8"))
+@pytest.mark.reliability("bad_input")
 def test_a_foreign_character_is_always_refused(name: str, where: int, char: str) -> None:
     spot = min(where, len(name))
     text = name[:spot] + char + name[spot:]

@@ -174,6 +174,7 @@ def test_normalize_refuses_non_strings(value: object) -> None:
     assert f"got {type(value).__name__}" in message
 
 
+@pytest.mark.reliability("secrets")
 def test_error_message_shows_only_the_masked_key() -> None:
     message = error_for("W269N-WFGWX-YVC9B-4J6C9-T83GXX")
     assert "XXXXX-XXXXX-XXXXX-XXXXX-83GXX" in message
@@ -257,6 +258,7 @@ def _outcome(text: object) -> str | KmsInputError:
 
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(st.text(), st.text(alphabet=KEY_ALPHABET + "N-AEIOU015 ", max_size=40)))
+@pytest.mark.reliability("bad_input")
 def test_property_any_text_is_a_key_or_a_kms_input_error(text: str) -> None:
     result = _outcome(text)
     if isinstance(result, KmsInputError):
@@ -268,6 +270,7 @@ def test_property_any_text_is_a_key_or_a_kms_input_error(text: str) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(st.one_of(st.none(), st.integers(), st.binary(), st.lists(st.text(max_size=3))))
+@pytest.mark.reliability("bad_input")
 def test_property_non_text_raises_kms_input_error(value: object) -> None:
     with pytest.raises(KmsInputError):
         normalize_key(value)
@@ -278,6 +281,7 @@ BAD_CHARS = ["O", "0", "I", "1", "S", "#", "\u041e", "\uff18", "\u00e9", "\u0391
 
 @settings(max_examples=200, deadline=None)
 @given(keys(), st.integers(0, 19), st.sampled_from(BAD_CHARS))
+@pytest.mark.reliability("bad_input")
 def test_property_one_bad_character_is_located_and_key_stays_hidden(
     key: str, position: int, bad: str
 ) -> None:
@@ -301,6 +305,7 @@ def test_property_mask_depends_only_on_the_last_five(head: str, other: str, tail
 
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(), st.none(), st.integers(), st.binary()))
+@pytest.mark.reliability("secrets")
 def test_property_mask_never_raises_and_keeps_its_shape(value: object) -> None:
     masked = mask_key(value)
     assert len(masked) == 29

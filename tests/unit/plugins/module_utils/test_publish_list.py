@@ -328,6 +328,7 @@ def test_any_spacing_decodes_to_the_same_entries(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(alphabet="abc.,- \t0123456789xé\u043e", max_size=20), max_size=4))
+@pytest.mark.reliability("untrusted_responses")
 def test_any_text_decodes_or_raises_kms_input_error(values: list[str]) -> None:
     entries = attempt(decode_list, values)
     if isinstance(entries, KmsInputError):

@@ -364,6 +364,7 @@ JUNK = st.recursive(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(JUNK, max_size=4))
+@pytest.mark.reliability("bad_input")
 def test_any_input_builds_a_set_or_raises_kms_input_error(values: list[object]) -> None:
     result = attempt(SrvSet.build, values, field="records")
     if isinstance(result, KmsInputError):

@@ -75,6 +75,7 @@ def test_bad_key_names(text: object) -> None:
 
 
 @pytest.mark.parametrize("secret", ["not base64!", "abc", "====", "", "c2Vj cmV0"])
+@pytest.mark.reliability("secrets")
 def test_bad_secrets_are_described_never_shown(secret: str) -> None:
     with pytest.raises(KmsInputError) as caught:
         check_secret(secret)
@@ -137,6 +138,7 @@ def test_broken_key_files_name_the_problem(text: str, problem: str) -> None:
     assert SECRET not in str(caught.value)
 
 
+@pytest.mark.reliability("secrets")
 def test_a_bad_secret_in_a_file_is_not_shown() -> None:
     broken = "QUJD@RUY="
     with pytest.raises(KmsInputError) as caught:

@@ -363,6 +363,7 @@ XML_TEXT = st.text(
 
 @settings(max_examples=200, deadline=None)
 @given(XML_TEXT, XML_TEXT)
+@pytest.mark.reliability("bad_input")
 def test_no_value_can_break_the_xml(literal: str, key: str) -> None:
     """A WQL literal, a selector value and a product key all come back exactly as given."""
     wql = f"SELECT * FROM Win32_Service WHERE Name = {wsman.quote_wql(literal)}"
@@ -440,6 +441,7 @@ def test_capture_enumerate_empty_result() -> None:
 
 
 @NEEDS_CAPTURES
+@pytest.mark.reliability("untrusted_responses")
 def test_capture_relates_to_is_checked() -> None:
     # The second request's id is not this reply's.
     _request1, response, request, _response2 = pretty_documents()
@@ -705,11 +707,13 @@ EXTERNAL = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/pas
         (12, "the body is of type int, not text or bytes"),
     ],
 )
+@pytest.mark.reliability("untrusted_responses")
 def test_unusable_bodies_are_protocol_errors(body: object, message: str) -> None:
     with pytest.raises(WsmanProtocolError, match=message):
         wsman.read_envelope(body)  # type: ignore[arg-type]
 
 
+@pytest.mark.reliability("untrusted_responses")
 def test_oversized_body_is_refused_before_parsing() -> None:
     body = reply("<n:EnumerateResponse/>")
     with pytest.raises(WsmanProtocolError, match="over the limit of 100") as info:
@@ -720,6 +724,7 @@ def test_oversized_body_is_refused_before_parsing() -> None:
         wsman.read_envelope("<a/>" + " " * wsman.DEFAULT_MAX_RESPONSE)
 
 
+@pytest.mark.reliability("secrets")
 def test_protocol_error_quotes_a_masked_excerpt() -> None:
     with pytest.raises(WsmanProtocolError) as info:
         wsman.read_envelope(
@@ -731,6 +736,7 @@ def test_protocol_error_quotes_a_masked_excerpt() -> None:
     assert "ABCDE" not in text
 
 
+@pytest.mark.reliability("untrusted_responses")
 def test_relates_to_missing_or_wrong() -> None:
     body = reply("<n:EnumerateResponse/>").replace(f"<a:RelatesTo>{MID}</a:RelatesTo>", "")
     wsman.read_envelope(body)  # no request to compare with: accepted
@@ -741,6 +747,7 @@ def test_relates_to_missing_or_wrong() -> None:
         wsman.read_envelope(reply("<n:EnumerateResponse/>", relates=other), message_id=MID)
 
 
+@pytest.mark.reliability("untrusted_responses")
 def test_wrong_namespaces_are_protocol_errors() -> None:
     wrong_enum = reply("<n:EnumerateResponse/>").replace(
         'xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration"', 'xmlns:n="urn:other"'
@@ -798,6 +805,7 @@ PARSERS = [
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300) | st.text(max_size=300), st.sampled_from(PARSERS))
+@pytest.mark.reliability("untrusted_responses")
 def test_fuzzed_bytes_give_only_protocol_errors(data: bytes | str, parse: object) -> None:
     with pytest.raises(WsmanProtocolError):
         parse(data)  # type: ignore[operator]
@@ -817,6 +825,7 @@ def all_capture_bodies() -> list[str]:
 @NEEDS_CAPTURES
 @settings(max_examples=300, deadline=None)
 @given(st.data())
+@pytest.mark.reliability("untrusted_responses")
 def test_truncated_captures_give_only_protocol_errors(data: st.DataObject) -> None:
     body = data.draw(st.sampled_from(all_capture_bodies()))
     cut = data.draw(st.integers(min_value=0, max_value=len(body.rstrip()) - 1))
@@ -838,6 +847,7 @@ MUTATIONS = [
 
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(MUTATIONS), st.sampled_from(PARSERS[:2]))
+@pytest.mark.reliability("untrusted_responses")
 def test_unexpected_envelopes_give_protocol_errors_or_faults(
     mutation: tuple[str, str], parse: object
 ) -> None:

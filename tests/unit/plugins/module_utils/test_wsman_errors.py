@@ -89,6 +89,7 @@ def test_capture_nested_provider_fault(name: str) -> None:
     )
 
 
+@pytest.mark.reliability("untrusted_responses")
 def test_capture_fault_for_another_request_is_a_protocol_error() -> None:
     body = capture("winrb_soap_fault_v2.xml")
     with pytest.raises(WsmanProtocolError, match="not to our request"):
@@ -303,6 +304,7 @@ def test_unknown_hresult_prefers_subcode_advice_over_generic_text() -> None:
     assert fault_of(body).what_to_do == hresult.explain(0x80070065).action
 
 
+@pytest.mark.reliability("untrusted_responses")
 def test_badly_typed_wmi_error_still_gives_the_fault() -> None:
     body = ENVELOPE.format(fault=code("s:Receiver") + reason("r") + wmi_error("not-a-number"))
     fault = fault_of(body)
@@ -425,6 +427,7 @@ ANY_TEXT = st.text(
 
 @settings(max_examples=200, deadline=None)
 @given(st.tuples(ANY_TEXT, ANY_TEXT, ANY_TEXT, ANY_TEXT, ANY_TEXT), st.booleans())
+@pytest.mark.reliability("untrusted_responses")
 def test_any_fault_content_gives_a_fault(texts: tuple[str, ...], use_wmi: bool) -> None:
     subcode, text, code_attr, message, error_code = texts
     detail = (

@@ -239,14 +239,19 @@ def test_a_plugin_that_lost_an_internal_fails_with_an_upgrade_message() -> None:
 
 
 def test_winrm_basic_over_http_takes_the_inventory_settings() -> None:
-    plugin = winrm(ansible_host="10.0.0.5", ansible_port=5985, ansible_winrm_transport="basic")
+    plugin = winrm(
+        ansible_host="10.0.0.5",
+        ansible_port=5985,
+        ansible_winrm_transport="basic",
+        ansible_winrm_message_encryption="never",  # clear text accepted explicitly
+    )
     with sender_for(plugin) as sender:
         assert isinstance(sender, WinrmSender)
         assert sender.endpoint == "http://10.0.0.5:5985/wsman"
         assert sender.settings.connection == "ansible.builtin.winrm"
         assert sender.settings.auth == "basic"
         assert sender.settings.cert_validation == "validate"
-        assert sender.settings.message_encryption == "auto"
+        assert sender.settings.message_encryption == "never"
         assert (sender.settings.operation_timeout, sender.settings.read_timeout) == (20, 30)
         assert sender.settings.max_envelope_size == 153600
         transport = sender.protocol.transport
@@ -293,7 +298,12 @@ def test_winrm_defaults_follow_the_plugin_port_5986_means_https_ssl() -> None:
 
 
 def test_winrm_connection_timeout_sets_both_timeouts_like_the_plugin() -> None:
-    plugin = winrm(ansible_host="kms1", ansible_port=5985, ansible_winrm_connection_timeout=45)
+    plugin = winrm(
+        ansible_host="kms1",
+        ansible_port=5985,
+        ansible_winrm_connection_timeout=45,
+        ansible_winrm_message_encryption="never",
+    )
     sender = sender_for(plugin)
     assert (sender.settings.operation_timeout, sender.settings.read_timeout) == (45, 55)
     assert sender.protocol.operation_timeout_sec == 45
@@ -368,6 +378,7 @@ def test_winrm_basic_without_password_names_the_credentials() -> None:
     assert "ansible_password" in str(caught.value)
 
 
+@pytest.mark.reliability("secrets")
 def test_a_password_pasted_into_another_setting_is_masked() -> None:
     plugin = winrm(ansible_host="kms1", ansible_winrm_transport=PASSWORD)
     with pytest.raises(TransportError) as caught:
@@ -632,6 +643,7 @@ def plain_winrm(port: int, **extra: Any) -> Any:
         ansible_port=port,
         ansible_winrm_scheme="http",
         ansible_winrm_transport="basic",
+        ansible_winrm_message_encryption="never",
         **extra,
     )
 
@@ -675,6 +687,7 @@ def test_a_wsman_fault_comes_back_as_its_http_500_body(stub: Stub, flavour: str)
 
 
 @FLAVOURS
+@pytest.mark.reliability("faults")
 def test_rejected_credentials_are_an_auth_error(stub: Stub, flavour: str) -> None:
     plugin = PLAIN[flavour](stub.port, ansible_password="wrong-password")
     with pytest.raises(TransportError) as caught:
@@ -686,6 +699,7 @@ def test_rejected_credentials_are_an_auth_error(stub: Stub, flavour: str) -> Non
 
 
 @FLAVOURS
+@pytest.mark.reliability("untrusted_responses")
 def test_a_reply_that_is_not_wsman_is_an_http_error(stub: Stub, flavour: str) -> None:
     stub.status_reply = (503, b"<html><body>Service Unavailable</body></html>")
     with pytest.raises(TransportError) as caught:
@@ -702,6 +716,7 @@ def test_a_reply_that_is_not_wsman_is_an_http_error(stub: Stub, flavour: str) ->
 
 
 @FLAVOURS
+@pytest.mark.reliability("faults")
 def test_a_closed_port_is_unreachable(flavour: str) -> None:
     probe = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     port = probe.server_address[1]
@@ -717,12 +732,14 @@ def test_a_closed_port_is_unreachable(flavour: str) -> None:
 
 
 @FLAVOURS
+@pytest.mark.reliability("faults")
 def test_a_name_that_does_not_resolve_is_unreachable(flavour: str) -> None:
     make = {"winrm": winrm, "psrp": psrp}[flavour]
     plugin = make(
         ansible_host="kms-lab.invalid",
         ansible_port=5985,
         ansible_winrm_transport="basic",
+        ansible_winrm_message_encryption="never",
         ansible_psrp_auth="basic",
         ansible_psrp_message_encryption="never",
     )
@@ -733,6 +750,7 @@ def test_a_name_that_does_not_resolve_is_unreachable(flavour: str) -> None:
 
 
 @FLAVOURS
+@pytest.mark.reliability("faults")
 def test_a_dropped_connection_may_have_been_processed(stub: Stub, flavour: str) -> None:
     stub.drop = True
     with pytest.raises(TransportError) as caught:
@@ -749,6 +767,7 @@ TIMEOUTS = {
 
 
 @FLAVOURS
+@pytest.mark.reliability("faults")
 def test_read_timeout_then_a_longer_operation_timeout(stub: Stub, flavour: str) -> None:
     stub.delay = 2.2
     sender = sender_for(PLAIN[flavour](stub.port, **TIMEOUTS[flavour]))
@@ -772,17 +791,23 @@ def test_winrm_tries_the_next_transport_in_the_list_like_the_plugin(stub: Stub) 
         ansible_port=stub.port,
         ansible_winrm_scheme="http",
         ansible_winrm_transport=["ntlm", "basic"],
+        ansible_winrm_message_encryption="never",  # basic over http is accepted explicitly
     )
     sender = sender_for(plugin)
     assert sender.settings.auth == "ntlm"
     assert sender.send(ENUMERATE.format(n=1)) == REPLY
     assert sender.settings.auth == "basic"
-    # ntlm's empty context-setup POST was refused (the stub only offers Basic); the envelope
-    # itself went out once, with basic.
-    assert [seen.body for seen in stub.requests] == [b"", ENUMERATE.format(n=1).encode()]
+    # Without message encryption ntlm has no context-setup POST: its first POST carries no
+    # credentials and is refused (the stub only offers Basic); then basic sends the envelope.
+    envelope = ENUMERATE.format(n=1).encode()
+    sent = [
+        (seen.headers.get("Authorization", "").split(" ")[0], seen.body) for seen in stub.requests
+    ]
+    assert sent == [("", envelope), ("Basic", envelope)]
 
 
 @FLAVOURS
+@pytest.mark.reliability("transport")
 def test_an_untrusted_certificate_is_a_tls_error(tls_stub: Stub, flavour: str) -> None:
     plugin = {
         "winrm": lambda: winrm(
@@ -808,6 +833,7 @@ def test_an_untrusted_certificate_is_a_tls_error(tls_stub: Stub, flavour: str) -
 
 @FLAVOURS
 @pytest.mark.parametrize("trust", ["ignore", "ca"])
+@pytest.mark.reliability("transport")
 def test_https_works_when_told_to_ignore_or_given_the_ca(
     tls_stub: Stub, certificate: Path, flavour: str, trust: str
 ) -> None:
@@ -845,6 +871,7 @@ def test_https_works_when_told_to_ignore_or_given_the_ca(
 
 
 @FLAVOURS
+@pytest.mark.reliability("secrets")
 def test_the_password_is_in_no_repr_or_message(stub: Stub, flavour: str) -> None:
     sender = sender_for(PLAIN[flavour](stub.port))
     assert_no_secret(sender, sender.settings)
