@@ -4,6 +4,8 @@
     kmslab status
     kmslab fault pc001 --hresult 0xC004F074 --method Activate
     kmslab drift kms1 --registry DnsDomainPublishList --multi "corp.lab.test, 5, 10"
+    kmslab key pc002 --channel mak --activate   # back to MAK, as slmgr /ipk and /ato would
+    kmslab restart kms1              # sppsvc restarts: registry drift takes effect
     kmslab advance --days 31
     kmslab counters pc001
     kmslab down                      # stops everything it started; no process stays behind
@@ -178,6 +180,12 @@ def parser() -> argparse.ArgumentParser:
     drift.add_argument("--dword", type=int)
     drift.add_argument("--delete", action="store_true")
     drift.add_argument("--firewall", choices=("on", "off"))
+    key = commands.add_parser("key", help="install the lab's key of a channel on a machine")
+    key.add_argument("machine")
+    key.add_argument("--channel", default="mak", choices=("mak", "retail", "oem"))
+    key.add_argument("--activate", action="store_true", help="activate it too")
+    restart = commands.add_parser("restart", help="restart sppsvc: registry drift takes effect")
+    restart.add_argument("machine")
     advance = commands.add_parser("advance", help="move the lab clock")
     advance.add_argument("--days", type=float, default=0)
     advance.add_argument("--hours", type=float, default=0)
@@ -227,6 +235,12 @@ COMMANDS = {
     "status": lambda args: control(args, "status", {}),
     "fault": lambda args: control(args, "fault", _fault_arguments(args)),
     "drift": lambda args: control(args, "drift", _drift_arguments(args)),
+    "key": lambda args: control(
+        args,
+        "install_key",
+        {"machine": args.machine, "channel": args.channel, "activate": args.activate},
+    ),
+    "restart": lambda args: control(args, "restart", {"machine": args.machine}),
     "advance": lambda args: control(args, "advance", {"days": args.days, "hours": args.hours}),
     "counters": lambda args: control(args, "counters", {"machine": args.machine}),
     "writes": lambda args: control(args, "writes", {"machine": args.machine}),

@@ -15,6 +15,8 @@ from typing import Any
 
 from kmslab.lab import Lab
 from kmslab.model import admin
+from kmslab.model.errors import SppFault
+from kmslab.model.keys import KeyKind
 from kmslab.model.registry import SPP_KEY, RegType, RegValue
 
 
@@ -82,6 +84,33 @@ def drift(
     return {"machine": machine}
 
 
+def install_key(
+    lab: Lab, machine: str, *, channel: str = "mak", activate: bool = False
+) -> dict[str, Any]:
+    """Install the lab's key of ``channel`` (mak, retail, oem) for the machine's edition and
+    optionally activate it, as an administrator running slmgr /ipk and /ato would: a KMS client
+    drifts back to MAK, for example."""
+    model = lab.machine(machine)
+    key = model.keys.lab_key(KeyKind(channel), model.image.family, model.image.edition)
+    try:
+        lab.call(admin.install_key, model, key.key)
+    except SppFault as fault:  # the control endpoint answers ValueError as a 400 with the text
+        raise ValueError(f"{machine}: InstallProductKey failed: {fault}") from fault
+    answer: dict[str, Any] = {"machine": machine, "key": key.masked, "channel": key.kind.value}
+    if activate:
+        answer["activate"] = f"0x{lab.call(admin.activate_windows, model) & 0xFFFFFFFF:08X}"
+    return answer
+
+
+def restart(lab: Lab, machine: str) -> dict[str, Any]:
+    """Restart sppsvc on one machine: registry drift takes effect, a KMS host republishes."""
+    try:
+        lab.call(admin.restart_sppsvc, lab.machine(machine))
+    except RuntimeError as error:  # sppsvc did not stop or start: a 400 with the text
+        raise ValueError(str(error)) from error
+    return {"machine": machine}
+
+
 def advance(lab: Lab, *, days: float = 0, hours: float = 0) -> dict[str, Any]:
     """Move the lab's clock; machines do what Windows does in that time (renewals, expiry)."""
     lab.call(lambda: lab.fleet.advance(days=days, hours=hours, background=True))
@@ -108,6 +137,8 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "status": lambda lab: lab.status(),
     "fault": fault,
     "drift": drift,
+    "install_key": install_key,
+    "restart": restart,
     "advance": advance,
     "counters": counters,
     "writes": writes,
