@@ -12,11 +12,9 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.volact.kms.plugins.module_utils import audit_html as html_page
 from ansible_collections.volact.kms.plugins.module_utils import audit_report as model
-from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+from ansible_collections.volact.kms.plugins.plugin_utils.filter_errors import filter_table
 
 
 def _now() -> str:
@@ -46,23 +44,9 @@ def audit_html(report: Any) -> str:
     return html_page.render(report)
 
 
-def _explained(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the core's input errors into filter errors that say which filter refused what."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except KmsInputError as error:
-            raise AnsibleFilterError(f"{name}: {error}") from None
-
-    wrapper.__name__ = function.__name__
-    wrapper.__doc__ = function.__doc__
-    return wrapper
-
-
 class FilterModule:
     """volact.kms fleet report filters."""
 
     def filters(self) -> dict[str, Callable[..., Any]]:
         table = {"audit_report": audit_report, "audit_html": audit_html}
-        return {name: _explained(name, function) for name, function in table.items()}
+        return filter_table(table)

@@ -15,7 +15,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.volact.kms.plugins.module_utils import editions, hresult, keys
 from ansible_collections.volact.kms.plugins.module_utils import publish_list as plist
-from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+from ansible_collections.volact.kms.plugins.plugin_utils.filter_errors import filter_table
 
 _FACT_NAMES = ("edition_id", "sku", "build", "product_type")
 
@@ -73,20 +73,6 @@ def parse_publish_list(values: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _explained(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the core's input errors into filter errors that say which filter refused what."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except KmsInputError as error:
-            raise AnsibleFilterError(f"{name}: {error}") from None
-
-    wrapper.__name__ = function.__name__
-    wrapper.__doc__ = function.__doc__
-    return wrapper
-
-
 class FilterModule:
     """volact.kms filters."""
 
@@ -98,4 +84,4 @@ class FilterModule:
             "publish_list": publish_list,
             "parse_publish_list": parse_publish_list,
         }
-        return {name: _explained(name, function) for name, function in table.items()}
+        return filter_table(table)
