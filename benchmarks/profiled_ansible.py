@@ -1,0 +1,85 @@
+"""``ansible-playbook`` under a profiler, its forked workers included.
+
+``python -m cProfile ansible-playbook`` sees only the main process: ansible-core runs every task
+in a forked worker (``WorkerProcess``), which leaves through ``os._exit`` and never writes the
+profile. This wrapper profiles the main process as a whole and each worker's ``_run`` (the
+``TaskExecutor`` that runs the action plugin, then the result sent back) separately, one file per
+process in ``$BENCH_PROFILE_DIR``; ``benchmarks/profiling.py`` merges them.
+
+``$BENCH_PROFILE_MODE``: ``cprofile`` (every call counted, ``.prof`` files) or ``sample`` (the
+stack every millisecond of CPU, ``.json`` summaries; see ``sampling.py``). Both use the
+process's CPU clock, not the wall clock: with 50 workers on a few cores a worker spends most of
+its life waiting for a core or for the host's answer, and a wall-clock profile would charge that
+wait to whichever line was running when it began.
+
+    BENCH_PROFILE_DIR=out BENCH_PROFILE_MODE=sample \\
+        python benchmarks/profiled_ansible.py -i inventory play.yml
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ansible.cli.playbook import PlaybookCLI
+from ansible.executor.process.worker import WorkerProcess
+from sampling import StackSampler
+
+
+class Profiler:
+    """One process's profiler, started and stopped around a call, written under a temporary
+    name and then renamed: ansible-playbook may terminate a worker still writing."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self._cprofile = cProfile.Profile(time.process_time) if mode == "cprofile" else None
+        self._sampler = StackSampler() if mode == "sample" else None
+
+    def call(self, function: Callable[[], Any], path: Path) -> Any:
+        if self._cprofile is not None:
+            self._cprofile.enable()
+        elif self._sampler is not None:
+            self._sampler.start()
+        try:
+            return function()
+        finally:
+            if self._cprofile is not None:
+                self._cprofile.disable()
+                partial = path.with_suffix(".partial")
+                self._cprofile.dump_stats(partial)
+                partial.rename(path.with_suffix(".prof"))
+            elif self._sampler is not None:
+                self._sampler.stop()
+                self._sampler.dump(path.with_suffix(".json"))
+
+
+def _profiled_run(original: Callable[[Any], None], folder: Path, mode: str) -> Any:
+    def run(self: Any) -> None:
+        path = folder / f"worker-{os.getpid()}"
+        Profiler(mode).call(lambda: original(self), path)
+
+    return run
+
+
+def main() -> int:
+    folder = Path(os.environ["BENCH_PROFILE_DIR"])
+    mode = os.environ.get("BENCH_PROFILE_MODE", "cprofile")
+    folder.mkdir(parents=True, exist_ok=True)
+    WorkerProcess._run = _profiled_run(WorkerProcess._run, folder, mode)  # type: ignore[method-assign]
+    argv = ["ansible-playbook", *sys.argv[1:]]
+    sys.argv = argv
+    code: Any = 0
+    try:
+        Profiler(mode).call(lambda: PlaybookCLI.cli_executor(argv), folder / "main")
+    except SystemExit as done:
+        code = done.code
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

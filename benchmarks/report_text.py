@@ -1,0 +1,240 @@
+"""The words of docs/performance.md: fixed explanations, and sentences computed from the results."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+TIMES = "\N{MULTIPLICATION SIGN}"
+WIDTH = 100
+
+
+def para(text: str, indent: str = "") -> str:
+    """One computed paragraph, wrapped like the fixed ones."""
+    return textwrap.fill(
+        text, WIDTH, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+    )
+
+
+INTRO = """\
+# Performance
+
+What one task of this collection costs on the wire, what a whole-fleet run costs the controller
+next to the floor that ansible-core itself imposes, and where the controller's time goes. This
+page is written by the benchmark (`benchmarks/run.py`); `performance.json` next to it holds every
+run behind every figure. Figures are medians over the repeats; every comparison is a ratio of two
+runs made in the same repeat, one right after the other.
+
+```sh
+scripts/bench                                 # 100 and 1,000 machines, medians of 3 runs
+scripts/bench --sizes 100,1000:1 --repeat 3   # 3 runs at 100 machines, 1 at 1,000
+scripts/bench --smoke                         # 4 machines, 1 run, written to a temp directory
+```
+
+`scripts/bench` runs `scripts/setup`, then `benchmarks/run.py` with its arguments (`--help` lists
+them: `--forks`, `--transport`, `--wire-transports`, `--profile-size`, `--skip`, `--out`,
+`--keep-profiles`). `tests/integration/test_bench_smoke.py` runs `--smoke` as part of the tests.
+
+This run:
+
+"""
+
+LAB_NOTE = """\
+The benchmark starts its own labs (`tests/lab`, see [the lab](lab.md)) inside its own process:
+each simulated machine answers WS-Management on its own loopback address. The lab shares the
+cores with the controller, so wall times include the lab's own work (its CPU seconds are listed
+with each fleet run) and would be shorter against real machines, which answer in parallel. The
+controller's CPU seconds are those of the `ansible-playbook` process tree alone: `os.wait4` on the
+process, whose usage includes every worker it reaped. Peak memory is sampled from `/proc` every
+0.1 s over the tree; PSS (proportional set size) splits the pages the forked workers share with
+the main process, so its sum is the memory the run really holds; the largest process is
+`ru_maxrss`, ansible-playbook's main process.
+"""
+
+WIRE_INTRO = r"""
+## Wire cost per task
+
+Each row is one task on a machine of its own. The lab's KMS host already counts 24 machines, so
+the changing client task activates for real. The lab's counters give the WS-Man requests by
+operation, the HTTP requests (authentication legs included) and the bytes (HTTP requests and
+answers with their headers, before TLS); the module's own `wsman` return value is next to them
+(envelopes only). *Changing* meets a machine that needs the change: a Windows Server 2022 without
+host key (`kms_host_key`, with `firewall: true`), a KMS host without publish list
+(`kms_publish_list`, one domain), a Windows 10 Enterprise with a MAK (`kms_client_setup_key`,
+`discovery: true`). *Converged* is the same task run again. `kms_activation_info` only reads.
+
+The usual way is `ansible.builtin.raw: cscript //nologo C:\Windows\System32\slmgr.vbs /dlv` over
+the same winrm connection, answered by the lab's shell from the same model: the shell is
+created, the command sent, its output received, the command signalled, the shell deleted. Its
+answer is localized text that the playbook still has to parse.
+
+The physical floor of a converged check is one WS-Man request: one round trip that reads the
+state; the column after the requests divides them by that floor.
+"""
+
+WIRE_AFTER = ""
+
+FLEET_INTRO = """
+## Fleet runs
+
+`kmslab.presets.scale(n)`: one KMS host and n - 1 clients of mixed editions and channels (MAK,
+retail, OEM) in one domain; the site's variables are in `benchmarks/inventory/`. `site.yml` runs
+once to converge the fleet (not measured); then each repeat runs the no-op `site.yml`, its floor,
+`audit.yml` and its floor.
+
+**The floor.** A playbook with the same hosts and, per host, as many tasks as the measured run's
+PLAY RECAP counts for that host (skipped tasks included: ansible-core evaluates `when` in a worker
+too), run with the same inventory and forks right after the measured run. Its tasks are
+`bench_noop` (`benchmarks/plugins/action/bench_noop.py`), an action plugin whose `run` calls
+`ActionBase.run` and returns `ok`:
+
+- for every task, ansible-core forks a worker, templates the task, loads the connection plugin the
+  inventory names (winrm here) and resolves its options before any action plugin's `run` is
+  called, and afterwards sends the result to the main process and through the callbacks;
+  `bench_noop` pays all of that and does nothing else, so it is what any task costs on this
+  inventory before doing its work;
+- `ansible.builtin.meta: noop` never reaches a worker and would leave out that per-host cost;
+  `ansible.builtin.debug` with `verbosity: 9` does reach one but reports `skipping`, which the
+  callback handles differently from the `ok` of our tasks.
+
+`run_once` tasks count for one host in the recap, and the floor has one play per task count
+instead of the roles' structure, so the floor is a slightly low estimate of what ansible-core
+would spend on the same plays.
+"""
+
+
+def _row(rows: Sequence[Mapping[str, Any]], key: str) -> Mapping[str, Any] | None:
+    return next((row for row in rows if row["key"] == key), None)
+
+
+def wire_summary(rows: Sequence[Mapping[str, Any]]) -> str:
+    found = {row["key"]: row for row in rows}
+    sentences = []
+    converged = [
+        (name, found[key])
+        for name, key in (
+            ("kms_publish_list", "publish/converged"),
+            ("kms_client_setup_key", "client/converged"),
+            ("kms_host_key", "host_key/converged"),
+        )
+        if key in found
+    ]
+    if converged:
+        parts = [
+            f"`{name}` {row['requests']:g} ({TIMES}{row['ratio_to_floor']:.2f})"
+            for name, row in converged
+        ]
+        sentences.append("Converged, a task costs: " + ", ".join(parts) + " requests.")
+    client, usual = found.get("client/converged"), found.get("usual/dlv")
+    if client and usual:
+        usual_bytes = usual["bytes_sent"] + usual["bytes_received"]
+        client_bytes = client["bytes_sent"] + client["bytes_received"]
+        sentences.append(
+            f"The usual check, `slmgr.vbs /dlv`, costs {usual['requests']:g} requests "
+            f"({TIMES}{usual['ratio_to_floor']:.2f} the floor) and {usual_bytes:,.0f} bytes: "
+            f"{TIMES}{usual['requests'] / client['requests']:.2f} the requests and "
+            f"{TIMES}{usual_bytes / client_bytes:.2f} the bytes of a converged "
+            "`kms_client_setup_key`, which reads typed values."
+        )
+    change, usual_change = found.get("client/changing"), found.get("usual/ipk_ato")
+    if change and usual_change:
+        sentences.append(
+            f"Changing a client costs `kms_client_setup_key` {change['requests']:g} requests, "
+            "the reads and the read-back included; the usual `/ipk` then `/ato`, without any "
+            f"check first, costs {usual_change['requests']:g}."
+        )
+    legs = [
+        (row["http_requests"] - row["requests"]) / row["connections"]
+        for row in rows
+        if row["connections"]
+    ]
+    if legs:
+        extra = sorted(legs)[len(legs) // 2]
+        sentences.append(
+            f"HTTP requests beyond the WS-Man requests: {extra:g} per connection"
+            + (" (the NTLM handshake before the first envelope)." if extra else ".")
+        )
+    return para(" ".join(sentences)) + "\n"
+
+
+def _per_host_ms(values: Mapping[str, Any], hosts: int, metric: str) -> float:
+    return 1000 * values[metric] / hosts
+
+
+def growth(sizes: Sequence[Mapping[str, Any]]) -> str:
+    """From the smallest to the largest fleet: per-host cost and memory."""
+    if len(sizes) < 2:
+        return ""
+    small, large = sizes[0], sizes[-1]
+    n, m = small["hosts"], large["hosts"]
+    lines = [
+        f"### From {n:,} to {m:,} machines\n",
+        "| run | wall s | CPU ms per host | peak memory MB (PSS) | largest process MB |",
+        "|---|---|---|---|---|",
+    ]
+    sentences = []
+    for name in large["scenarios"]:
+        if name not in small["scenarios"]:
+            continue
+        for label, key in ((f"`{name}.yml`", "median"), (f"floor for {name}.yml", "floor_median")):
+            a, b = small["scenarios"][name][key], large["scenarios"][name][key]
+            wall = f"{a['wall_seconds']:,.1f} → {b['wall_seconds']:,.1f}"
+            wall += f" ({TIMES}{b['wall_seconds'] / a['wall_seconds']:.1f})"
+            per_a, per_b = _per_host_ms(a, n, "cpu_seconds"), _per_host_ms(b, m, "cpu_seconds")
+            cpu = f"{per_a:,.0f} → {per_b:,.0f}"
+            pss = f"{a['peak_tree_pss_mb']:,.0f} → {b['peak_tree_pss_mb']:,.0f}"
+            main = f"{a['largest_process_mb']:,.0f} → {b['largest_process_mb']:,.0f}"
+            lines.append(f"| {label} | {wall} | {cpu} | {pss} | {main} |")
+        sentences.append(_growth_sentence(name, small, large))
+    lines.append("")
+    lines.append(para(" ".join(sentences)))
+    lines.append(MEMORY_NOTE)
+    return "\n".join(lines) + "\n"
+
+
+def _growth_sentence(name: str, small: Mapping[str, Any], large: Mapping[str, Any]) -> str:
+    n, m = small["hosts"], large["hosts"]
+    a, b = small["scenarios"][name]["median"], large["scenarios"][name]["median"]
+    cpu = b["cpu_seconds"] / a["cpu_seconds"]
+    per_host = _per_host_ms(b, m, "cpu_seconds") / _per_host_ms(a, n, "cpu_seconds")
+    memory = b["peak_tree_pss_mb"] / a["peak_tree_pss_mb"]
+    main = b["largest_process_mb"] / a["largest_process_mb"]
+    if abs(per_host - 1) <= 0.15:
+        shape = "linear in the fleet"
+    else:
+        shape = "more than linear" if per_host > 1 else "less than linear"
+    flat = "flat" if abs(memory - 1) <= 0.15 else "not flat"
+    grown = (b["largest_process_mb"] - a["largest_process_mb"]) / (m - n) * 1000
+    return (
+        f"`{name}.yml`: {m / n:g}{TIMES} the machines cost {TIMES}{cpu:.1f} the controller CPU "
+        f"({TIMES}{per_host:.2f} per host: {shape}) and "
+        f"{TIMES}{b['wall_seconds'] / a['wall_seconds']:.1f} the wall time. Peak memory is {flat}"
+        f" ({TIMES}{memory:.2f} for the tree, {TIMES}{main:.2f} for the main process, which"
+        f" grows by {grown:,.0f} MB per 1,000 machines)."
+    )
+
+
+MEMORY_NOTE = """
+The main process holds the inventory, every host's variables and every registered result; the
+workers are forks of it, at most as many at a time as the forks. "Largest process" is the main
+process; the tree's PSS adds what the live workers hold of their own.
+"""
+
+
+def notes(results: Mapping[str, Any]) -> str:
+    lines = ["## Notes\n"]
+    lines += [para(f"- {note}", "  ") for note in results.get("notes", [])]
+    if results["options"]["smoke"]:
+        lines.append("- A smoke run: tiny sizes and one repeat; the figures are not meaningful.")
+    large = [s for s in results["options"]["sizes"] if s["repeat"] == 1]
+    if large and not results["options"]["smoke"]:
+        sizes = ", ".join(f"{s['hosts']:,}" for s in large)
+        lines.append(
+            f"- One run only at {sizes} machines: a whole repeat takes long on this machine."
+        )
+    lines.append(
+        "- The lab answers from one process on the controller's own cores; a real fleet answers\n"
+        "  in parallel, so the wall times here are an upper bound; the CPU seconds are not."
+    )
+    return "\n".join(lines) + "\n"
