@@ -28,10 +28,9 @@ class ActionModule(WindowsAction):
     argument_spec = ARGUMENT_SPEC
     spec_options = SPEC_OPTIONS
 
-    def validate(self, args: Mapping[str, Any]) -> None:
-        Options.from_args(args)
+    def validate(self, args: Mapping[str, Any]) -> Options:
+        return Options.from_args(args)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        options = Options.from_args(context.args)
-        facts = gather(context.session, options, dt.datetime.now(dt.UTC))
+        facts = gather(context.session, context.request, dt.datetime.now(dt.UTC))
         return {"changed": False, "kms_activation": facts}

@@ -9,7 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.volact.kms.plugins.module_utils.client_apply import converge
-from ansible_collections.volact.kms.plugins.module_utils.client_options import parse_request
+from ansible_collections.volact.kms.plugins.module_utils.client_options import (
+    ClientRequest,
+    parse_request,
+)
 from ansible_collections.volact.kms.plugins.module_utils.client_report import build_result
 from ansible_collections.volact.kms.plugins.modules.kms_client_setup_key import (
     ARGUMENT_SPEC,
@@ -25,11 +28,10 @@ class ActionModule(WindowsAction):
     argument_spec = ARGUMENT_SPEC
     spec_options = SPEC_OPTIONS
 
-    def validate(self, args: Mapping[str, Any]) -> None:
+    def validate(self, args: Mapping[str, Any]) -> ClientRequest:
         # Every option check runs here, before the first request (KmsInputError on bad input).
-        parse_request(args)
+        return parse_request(args)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        request = parse_request(context.args)
-        outcome = converge(context.session, request, context.check_mode)
+        outcome = converge(context.session, context.request, context.check_mode)
         return build_result(outcome, context.diff)

@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.volact.kms.plugins.module_utils.host_key import parse_request
+from ansible_collections.volact.kms.plugins.module_utils.host_key import (
+    HostKeyRequest,
+    parse_request,
+)
 from ansible_collections.volact.kms.plugins.module_utils.host_key_run import run
 from ansible_collections.volact.kms.plugins.modules.kms_host_key import (
     ARGUMENT_SPEC,
@@ -23,13 +26,13 @@ class ActionModule(WindowsAction):
     argument_spec = ARGUMENT_SPEC
     spec_options = SPEC_OPTIONS
 
-    def validate(self, args: Mapping[str, Any]) -> None:
-        parse_request(args)
+    def validate(self, args: Mapping[str, Any]) -> HostKeyRequest:
+        return parse_request(args)
 
     def execute(self, context: Context) -> dict[str, Any]:
         return run(
             context.session,
-            parse_request(context.args),
+            context.request,
             check_mode=context.check_mode,
             want_diff=context.diff,
             warn=context.warn,

@@ -60,8 +60,7 @@ class ActionModule(WindowsAction):
     argument_spec = ARGUMENT_SPEC
     spec_options = SPEC_OPTIONS
 
-    def validate(self, args: Mapping[str, Any]) -> None:
-        desired_entries(args)  # every entry is checked before anything is sent
+    def validate(self, args: Mapping[str, Any]) -> list[PublishEntry] | None:
         # A YAML yes/no passes the argument spec as an int: refuse it like any other non-number.
         if isinstance(args["restart_timeout"], bool) or args["restart_timeout"] < 1:
             raise KmsInputError(
@@ -69,11 +68,12 @@ class ActionModule(WindowsAction):
                 f"{args['restart_timeout']} is not a number of seconds.",
                 "Give 1 or more (the default is 60).",
             )
+        return desired_entries(args)  # every entry is checked before anything is sent
 
     def execute(self, context: Context) -> dict[str, Any]:
         args = context.args
         registry = Registry(context.session)
-        desired = desired_entries(args)
+        desired = context.request
         wanted = args["disable_publishing"]
         state = args["state"]
         try:

@@ -40,6 +40,7 @@ class Context:
     args: Mapping[str, Any]
     check_mode: bool
     diff: bool
+    request: Any = None  # what ``validate`` parsed from ``args``
     warnings: list[str] = field(default_factory=list)
 
     def warn(self, message: str) -> None:
@@ -57,8 +58,11 @@ class WindowsAction(ActionBase):
     argument_spec: Mapping[str, Any] = {}
     spec_options: Mapping[str, Any] = {}
 
-    def validate(self, args: Mapping[str, Any]) -> None:
-        """Checks across options that an argument spec cannot express; raise KmsInputError."""
+    def validate(self, args: Mapping[str, Any]) -> Any:
+        """Checks across options that an argument spec cannot express; raise KmsInputError.
+        What it returns reaches ``execute`` as ``context.request``: parsed once, before the first
+        request is sent."""
+        return None
 
     def execute(self, context: Context) -> dict[str, Any]:
         raise NotImplementedError
@@ -74,7 +78,7 @@ class WindowsAction(ActionBase):
             argument_spec=dict(self.argument_spec), **dict(self.spec_options)
         )
         try:
-            self.validate(args)
+            request = self.validate(args)
         except KmsInputError as error:
             raise AnsibleActionFail(str(error)) from None
 
@@ -88,7 +92,9 @@ class WindowsAction(ActionBase):
                 operation_timeout=settings.operation_timeout,
                 max_envelope_size=settings.max_envelope_size,
             )
-            context = Context(session, args, bool(self._task.check_mode), bool(self._task.diff))
+            context = Context(
+                session, args, bool(self._task.check_mode), bool(self._task.diff), request
+            )
             result.update(self.execute(context))
             if context.warnings:
                 result.setdefault("warnings", []).extend(context.warnings)
