@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import memory
 import yaml
 from kmslab.lab import Lab
 from runner import (
@@ -181,10 +182,15 @@ def run_size(
         for scenario in scenarios:
             log(f"fleet {fleet.size}: {scenario.name}.yml and its floor, {index + 1}/{repeat}")
             scenario.once(fleet)
+    site = scenarios[0] if scenarios else None
+    found = None
+    if site is not None and site.floor_path is not None:
+        found = memory.run(fleet, SITE, site.floor_path, log)
     return {
         "hosts": fleet.size,
         "forks": fleet.forks,
         "transport": fleet.transport,
         "first_converging_site_run": first_numbers,
         "scenarios": {s.name: s.result() for s in scenarios},
+        "memory": found,
     }

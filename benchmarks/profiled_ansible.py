@@ -6,8 +6,10 @@ profile. This wrapper profiles the main process as a whole and each worker's ``_
 ``TaskExecutor`` that runs the action plugin, then the result sent back) separately, one file per
 process in ``$BENCH_PROFILE_DIR``; ``benchmarks/profiling.py`` merges them.
 
-``$BENCH_PROFILE_MODE``: ``cprofile`` (every call counted, ``.prof`` files) or ``sample`` (the
-stack every millisecond of CPU, ``.json`` summaries; see ``sampling.py``). Both use the
+``$BENCH_PROFILE_MODE``: ``cprofile`` (every call counted, ``.prof`` files), ``sample`` (the
+stack every millisecond of CPU, ``.json`` summaries; see ``sampling.py``) or ``memory`` (no
+profiler: each worker's own memory when its task begins and ends, the main process's peak; see
+``memory.py``). The profilers use the
 process's CPU clock, not the wall clock: with 50 workers on a few cores a worker spends most of
 its life waiting for a core or for the host's answer, and a wall-clock profile would charge that
 wait to whichever line was running when it began.
@@ -19,7 +21,9 @@ wait to whichever line was running when it began.
 from __future__ import annotations
 
 import cProfile
+import json
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -28,6 +32,8 @@ from typing import Any
 
 from ansible.cli.playbook import PlaybookCLI
 from ansible.executor.process.worker import WorkerProcess
+from ansible.executor.task_executor import TaskExecutor
+from ansible.plugins.action import ActionBase
 from sampling import StackSampler
 
 
@@ -58,12 +64,65 @@ class Profiler:
                 self._sampler.dump(path.with_suffix(".json"))
 
 
+def private_kb() -> int:
+    """This process's own memory: the pages only it holds (written since the fork), in KiB."""
+    for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+        name, _sep, rest = line.partition(":")
+        if name == "Private_Dirty":
+            return int(rest.split()[0])
+    return 0
+
+
+def _remember_skips(original: Callable[[Any], Any], seen: dict[str, Any]) -> Any:
+    # A skipped task's worker never reaches the action plugin: kept apart in the figures.
+    def run(self: Any) -> Any:
+        result = original(self)
+        seen["skipped"] = bool(isinstance(result, dict) and result.get("skipped"))
+        return result
+
+    return run
+
+
+def _mark_action(original: Callable[..., Any], seen: dict[str, Any]) -> Any:
+    # Every action plugin's run calls ActionBase.run first: what the worker holds at that moment
+    # is ansible-core's share (the fork, the task's templating, the connection plugin).
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.setdefault("action_kb", private_kb())
+        return original(self, *args, **kwargs)
+
+    return run
+
+
 def _profiled_run(original: Callable[[Any], None], folder: Path, mode: str) -> Any:
+    seen: dict[str, Any] = {}
+    if mode == "memory":
+        TaskExecutor.run = _remember_skips(TaskExecutor.run, seen)  # type: ignore[method-assign]
+        ActionBase.run = _mark_action(ActionBase.run, seen)  # type: ignore[method-assign]
+
     def run(self: Any) -> None:
         path = folder / f"worker-{os.getpid()}"
+        if mode == "memory":
+            begun = private_kb()
+            try:
+                original(self)
+            finally:
+                found = {
+                    "action": self._task.action,
+                    "skipped": seen.get("skipped", False),
+                    "start_kb": begun,
+                    "action_kb": seen.get("action_kb"),
+                    "end_kb": private_kb(),
+                }
+                path.with_suffix(".json").write_text(json.dumps(found))
+            return
         Profiler(mode).call(lambda: original(self), path)
 
     return run
+
+
+def _main_memory(folder: Path) -> None:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    (folder / "main.json").write_text(json.dumps({"peak_rss_kb": peak}))
 
 
 def main() -> int:
@@ -75,7 +134,13 @@ def main() -> int:
     sys.argv = argv
     code: Any = 0
     try:
-        Profiler(mode).call(lambda: PlaybookCLI.cli_executor(argv), folder / "main")
+        if mode == "memory":
+            try:
+                PlaybookCLI.cli_executor(argv)
+            finally:
+                _main_memory(folder)
+        else:
+            Profiler(mode).call(lambda: PlaybookCLI.cli_executor(argv), folder / "main")
     except SystemExit as done:
         code = done.code
     return int(code or 0)

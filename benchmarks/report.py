@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import report_memory
 import report_profile
 import report_text
 from report_text import TIMES
@@ -168,11 +169,12 @@ def render(results: Mapping[str, Any]) -> str:
     if results.get("wire"):
         parts.append(report_text.WIRE_INTRO)
         parts += [wire_section(w) for w in results["wire"]]
-        parts.append(report_text.WIRE_AFTER)
+        parts.append(report_text.more_than_one(results["wire"][0]["rows"]))
     if results.get("fleet"):
         parts.append(report_text.FLEET_INTRO)
         parts += [fleet_section(size) for size in results["fleet"]]
         parts.append(report_text.growth(results["fleet"]))
+        parts.append(report_memory.memory(results["fleet"]))
     if results.get("profile"):
         parts.append(report_profile.profile(results["profile"]))
     parts.append(report_text.notes(results))
