@@ -8,6 +8,7 @@ from typing import Any
 import report_memory
 import report_profile
 import report_text
+import report_wire
 from report_text import TIMES
 
 TRANSPORTS = {
@@ -108,7 +109,16 @@ def wire_section(wire: Mapping[str, Any]) -> str:
         "module's `wsman`: requests / sent / received",
     )
     title = f"### {wire['transport']}: {TRANSPORTS.get(wire['transport'], '')}\n\n"
-    return title + table(header, rows) + "\n" + report_text.wire_summary(wire["rows"]) + "\n"
+    summary = report_text.wire_summary(wire["rows"])
+    return (
+        title
+        + table(header, rows)
+        + "\n"
+        + report_wire.next_to_usual(wire["rows"])
+        + "\n"
+        + summary
+        + "\n"
+    )
 
 
 def fleet_rows(scenario_name: str, scenario: Mapping[str, Any]) -> list[tuple[str, ...]]:
@@ -169,7 +179,7 @@ def render(results: Mapping[str, Any]) -> str:
     if results.get("wire"):
         parts.append(report_text.WIRE_INTRO)
         parts += [wire_section(w) for w in results["wire"]]
-        parts.append(report_text.more_than_one(results["wire"][0]["rows"]))
+        parts.append(report_wire.more_than_one(results["wire"][0]["rows"]))
     if results.get("fleet"):
         parts.append(report_text.FLEET_INTRO)
         parts += [fleet_section(size) for size in results["fleet"]]

@@ -73,57 +73,6 @@ The physical floor of a converged check is one WS-Man request: one round trip th
 state; the column after the requests divides them by that floor.
 """
 
-# Why a converged task needs more than the floor's one request. Every read is one WQL query of one
-# class or one StdRegProv call (docs/core.md): WQL has no join, and WS-Man carries one operation
-# per request (no batching in WS-Management or WinRM).
-MORE_THAN_ONE = {
-    "kms_client_setup_key": (
-        "the client's products and keys are `SoftwareLicensingProduct` rows, and its KMS host, "
-        "port, lookup domain and host caching are properties of the one "
-        "`SoftwareLicensingService` instance: two classes, two queries."
-    ),
-    "kms_host_key": (
-        "`SoftwareLicensingService` holds the host settings (port, DNS publishing, low priority, "
-        "intervals) and `SoftwareLicensingProduct` the host key and its license: two queries; "
-        "`firewall: true` adds the `MSFT_NetFirewallRule` query in another namespace "
-        "(root/StandardCimv2). Without `firewall` a converged task costs 2."
-    ),
-    "kms_activation_info": (
-        "it reads everything: the two SPP classes, then the registry, where `StdRegProv` returns "
-        "one value per call, so `EnumValues` lists the key first and only the values present "
-        "are read; on a KMS host the KMS events too (`Win32_NTLogEvent`, one request per page, "
-        "`events: false` leaves them out). It is an audit read, not a convergence check."
-    ),
-}
-
-
-def more_than_one(rows: Sequence[Mapping[str, Any]]) -> str:
-    """The reason for every module whose converged or read task costs more than one request."""
-    lines = []
-    for module, reason in MORE_THAN_ONE.items():
-        costs = sorted(
-            {
-                f"{row['requests']:g}"
-                for row in rows
-                if row["module"] == module
-                and row["approach"] == "volact.kms"
-                and row["state"].startswith(("converged", "read"))
-                and row["requests"] > 1
-            }
-        )
-        if costs:
-            lines.append(para(f"- `{module}`, {' or '.join(costs)} requests: {reason}", "  "))
-    if not lines:
-        return ""
-    head = para(
-        "Why a converged task needs more than the one request of the floor, module by module. "
-        "Each read is one WQL query of one class or one StdRegProv call: WQL has no join, and "
-        "WS-Management carries one operation per request. `kms_publish_list` reads one "
-        "registry value and costs the floor's one request."
-    )
-    return "\n" + head.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
-
-
 FLEET_INTRO = """
 ## Fleet runs
 
