@@ -102,6 +102,11 @@ would spend on the same plays.
 """
 
 
+def wire_bytes(row: Mapping[str, Any]) -> int:
+    """Bytes both ways of one wire row."""
+    return row["bytes_sent"] + row["bytes_received"]
+
+
 def _row(rows: Sequence[Mapping[str, Any]], key: str) -> Mapping[str, Any] | None:
     return next((row for row in rows if row["key"] == key), None)
 
@@ -126,8 +131,7 @@ def wire_summary(rows: Sequence[Mapping[str, Any]]) -> str:
         sentences.append("Converged, a task costs: " + ", ".join(parts) + " requests.")
     client, usual = found.get("client/converged"), found.get("usual/dlv")
     if client and usual:
-        usual_bytes = usual["bytes_sent"] + usual["bytes_received"]
-        client_bytes = client["bytes_sent"] + client["bytes_received"]
+        usual_bytes, client_bytes = wire_bytes(usual), wire_bytes(client)
         sentences.append(
             f"The usual check, `slmgr.vbs /dlv`, costs {usual['requests']:g} requests "
             f"({TIMES}{usual['ratio_to_floor']:.2f} the floor) and {usual_bytes:,.0f} bytes: "

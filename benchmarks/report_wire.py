@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from report_text import TIMES, para
+from report_text import TIMES, para, wire_bytes
 
 # (our row, the usual way's row, what is compared): both measured on the same kind of machine.
 PAIRS = (
@@ -30,8 +30,7 @@ def next_to_usual(rows: Sequence[Mapping[str, Any]]) -> str:
         ours, usual = found.get(ours_key), found.get(usual_key)
         if not ours or not usual:
             continue
-        ours_bytes = ours["bytes_sent"] + ours["bytes_received"]
-        usual_bytes = usual["bytes_sent"] + usual["bytes_received"]
+        ours_bytes, usual_bytes = wire_bytes(ours), wire_bytes(usual)
         lines.append(
             f"| {job} | `{ours['module']}` ({ours['state']}) | {usual['module']} | "
             f"{ours['requests']:g} / {usual['requests']:g} = "
