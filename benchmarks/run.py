@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.render is not None:
         page = (args.out or args.render.parent) / "performance.md"
+        page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(report.render(json.loads(args.render.read_text())))
         log(f"wrote {page}")
         return 0
