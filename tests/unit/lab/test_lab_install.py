@@ -180,6 +180,17 @@ def test_an_office_host_key_sits_beside_the_windows_key() -> None:
     assert admin.service(host)["RequiredClientCount"] == 5  # an Office-only KMS host
 
 
+def test_each_host_row_needs_its_own_products_threshold() -> None:
+    # kms-facts.md §4.3 and §4.4: Office needs 5 machines, Windows client OSes 25, on one host too.
+    fleet = Fleet()
+    host = fleet.add("kms1", "ws2022-standard")
+    admin.install_key(host, fleet.keys.csvlk("ws2022").key)
+    admin.install_key(host, fleet.keys.csvlk("office2021").key)
+    required = {row["ApplicationID"]: row["RequiredClientCount"] for row in keyed_rows(host)}
+    assert required == {WINDOWS_APP_ID: 25, OFFICE_APP_ID: 5}
+    assert admin.service(host)["RequiredClientCount"] == 25  # the service: the largest
+
+
 def test_office_and_add_on_rows_do_not_disturb_the_windows_product_selection() -> None:
     fleet = Fleet()
     machine = fleet.add("pc1", "win11-pro", office=["office2021-proplus"], addon=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from kmslab.model.catalog import PRODUCTS, WINDOWS_APP_ID, Kind
+from kmslab.model.catalog import HOST_KEY_GROUPS, PRODUCTS, WINDOWS_APP_ID, HostKeyGroup, Kind
 from kmslab.model.clock import FILETIME_EPOCH
 from kmslab.model.events import SOURCE as EVENT_SOURCE
 from kmslab.model.events import Event, event_message
@@ -153,14 +153,19 @@ def product_key_id(key: LabKey) -> str:
     return f"{digits[:5]}-{digits[5:10]}-{digits[10:15]}-AA{digits[15:18]}"
 
 
-def _required_count(machine: Machine) -> int:
-    """25 on a host whose Windows key activates client OSes, else 5 (Office-only host)."""
-    for group, _licensed in machine.spp.host_keys():
-        if group.application_id == WINDOWS_APP_ID and any(
-            PRODUCTS[token][0] is Kind.CLIENT for token in group.activates
-        ):
-            return 25
+def _group_threshold(group: HostKeyGroup) -> int:
+    """What one host key's products need (kms-facts.md §4.4): 25 for a Windows key that activates
+    client OSes; 5 for a Server-only key and for Office, whose threshold is 5 (§4.3)."""
+    if group.application_id == WINDOWS_APP_ID and any(
+        PRODUCTS[token][0] is Kind.CLIENT for token in group.activates
+    ):
+        return 25
     return 5
+
+
+def _required_count(machine: Machine) -> int:
+    """The service's figure: the largest threshold among the machine's host keys."""
+    return max((_group_threshold(group) for group, _licensed in machine.spp.host_keys()), default=5)
 
 
 def sls_properties(machine: Machine) -> dict[str, object]:
@@ -216,7 +221,8 @@ def slp_properties(machine: Machine, sku: LicenseSku) -> dict[str, object]:
     found = spp.discovered if client_row else None
     if host_row:
         intervals = (spp.configured.activation_interval, spp.configured.renewal_interval)
-        required = _required_count(machine)
+        # Each host row says what its own key's products need: an Office row 5 beside a Windows 25.
+        required = _group_threshold(HOST_KEY_GROUPS[sku.group]) if sku.group else 5
     else:
         intervals = spp.client_intervals if client_row else (0, 0)
         required = threshold_for(sku.token) if client_row and sku.token else 0
