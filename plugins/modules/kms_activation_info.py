@@ -40,28 +40,16 @@ description:
 author:
   - volact.kms contributors (@volact)
 extends_documentation_fragment:
+  - volact.kms.windows  # first: the shared attributes' values win over the generic ones
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ansible.builtin.action_common_attributes.flow
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Reads only, so check mode returns exactly what a normal run returns.
   diff_mode:
     support: none
-  platform:
-    support: full
-    platforms: windows
-  action_group:
-    support: full
-    membership:
-      - volact.kms.kms
 options:
   events:
     description:

@@ -47,16 +47,11 @@ description:
 author:
   - volact.kms contributors (@volact)
 extends_documentation_fragment:
+  - volact.kms.windows  # first: the shared attributes' values win over the generic ones
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ansible.builtin.action_common_attributes.flow
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Reads only; reports what would change. An activation that would be attempted shows as
@@ -66,13 +61,6 @@ attributes:
     support: full
     details: Shows each managed product's channel and masked key, and the managed client settings,
       before and after.
-  platform:
-    support: full
-    platforms: windows
-  action_group:
-    support: full
-    membership:
-      - volact.kms.kms
 options:
   product:
     description:

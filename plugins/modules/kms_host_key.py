@@ -39,16 +39,11 @@ description:
 author:
   - volact.kms contributors (@volact)
 extends_documentation_fragment:
+  - volact.kms.windows  # first: the shared attributes' values win over the generic ones
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ansible.builtin.action_common_attributes.flow
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Reads only; no write request reaches the host.
@@ -56,13 +51,6 @@ attributes:
     support: full
     details: Shows the host key (masked to its last group), activation, the settings the task
       manages and the firewall rule, before and after.
-  platform:
-    support: full
-    platforms: windows
-  action_group:
-    support: full
-    membership:
-      - volact.kms.kms
 options:
   key:
     description:

@@ -40,16 +40,11 @@ description:
 author:
   - volact.kms contributors (@volact)
 extends_documentation_fragment:
+  - volact.kms.windows  # first: the shared attributes' values win over the generic ones
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ansible.builtin.action_common_attributes.flow
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Reads only; no write request reaches the host and C(sppsvc) is not restarted.
@@ -58,13 +53,6 @@ attributes:
     details:
       - Shows the raw C(DnsDomainPublishList) strings before and after (and
         C(DisableDnsPublishing) when O(disable_publishing) is given).
-  platform:
-    support: full
-    platforms: windows
-  action_group:
-    support: full
-    membership:
-      - volact.kms.kms
 options:
   domains:
     description:
