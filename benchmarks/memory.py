@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import json
 import statistics
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runner import BENCH, ansible_env, measure, playbook_command
+from runner import playbook_command, profiled_run
 
 if TYPE_CHECKING:
     from fleet import FleetLab
 
-WRAPPER = BENCH / "profiled_ansible.py"
 OURS = "volact.kms."
 NOOP = "bench_noop"
 
@@ -55,21 +53,9 @@ def workers(found: Sequence[dict[str, Any]], wanted: str) -> dict[str, Any] | No
     }
 
 
-def one(fleet: FleetLab, playbook: Path, extra: Sequence[str], label: str) -> dict[str, Any]:
-    dumps = fleet.work / f"memory-{label}"
-    env = ansible_env(
-        {
-            "BENCH_PROFILE_DIR": str(dumps),
-            "BENCH_PROFILE_MODE": "memory",
-            # A worker writes its figures after sending its result: wait for it at the end.
-            "ANSIBLE_WORKER_SHUTDOWN_POLL_COUNT": "300",
-        }
-    )
-    inventories = fleet.inventories()
-    plain = playbook_command(playbook, inventories, forks=fleet.forks, args=fleet.args(extra))
-    run = measure([sys.executable, str(WRAPPER), *plain[1:]], env, cwd=fleet.work)
-    if run.returncode != 0:
-        raise RuntimeError(f"the memory run of {playbook.name} failed:\n{run.tail()}")
+def one(fleet: FleetLab, playbook: Path, label: str) -> dict[str, Any]:
+    plain = playbook_command(playbook, fleet.inventories(), forks=fleet.forks, args=fleet.args())
+    run, dumps = profiled_run(plain, fleet.work / f"memory-{label}", "memory")
     found = [json.loads(p.read_text()) for p in sorted(dumps.glob("worker-*.json"))]
     main = json.loads((dumps / "main.json").read_text())
     return {
@@ -87,6 +73,6 @@ def run(fleet: FleetLab, playbook: Path, floor: Path, log: Any) -> dict[str, Any
     log(f"fleet {fleet.size}: memory of {playbook.name} and its floor")
     return {
         "playbook": playbook.name,
-        "ours": one(fleet, playbook, (), "ours"),
-        "floor": one(fleet, floor, (), "floor"),
+        "ours": one(fleet, playbook, "ours"),
+        "floor": one(fleet, floor, "floor"),
     }

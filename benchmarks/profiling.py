@@ -21,12 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import profile_stats
 import sampling
-from runner import BENCH, Measured, ansible_env, measure, playbook_command
+from runner import Measured, ansible_env, measure, playbook_command, profiled_run
 
 if TYPE_CHECKING:
     from fleet import FleetLab
 
-WRAPPER = BENCH / "profiled_ansible.py"
 MODULE = "kms_client_setup_key (converged, discovery: true)"
 PLAY = """\
 - name: One module on the whole fleet (profiled)
@@ -71,23 +70,6 @@ MAIN_STEPS = (
 
 def _times(run: Measured) -> dict[str, float]:
     return {"wall_seconds": round(run.wall_seconds, 3), "cpu_seconds": round(run.cpu_seconds, 3)}
-
-
-def _profiled(plain: list[str], work: Path, mode: str) -> tuple[Measured, Path]:
-    dumps = work / mode
-    # A worker writes its profile after sending its result; at the end of the play ansible-core
-    # terminates the workers still alive unless told to wait for them (the default is not to).
-    env = ansible_env(
-        {
-            "BENCH_PROFILE_DIR": str(dumps),
-            "BENCH_PROFILE_MODE": mode,
-            "ANSIBLE_WORKER_SHUTDOWN_POLL_COUNT": "300",
-        }
-    )
-    run = measure([sys.executable, str(WRAPPER), *plain[1:]], env, cwd=work)
-    if run.returncode != 0:
-        raise RuntimeError(f"the profiled play failed:\n{run.tail()}")
-    return run, dumps
 
 
 def sampled(run: Measured, dumps: Path) -> dict[str, Any]:
@@ -153,11 +135,11 @@ def run(
     if reference.returncode != 0:
         raise RuntimeError(f"the play failed:\n{reference.tail()}")
     log(f"profile: kms_client_setup_key on {clients} clients, sampled")
-    found_sampled = sampled(*_profiled(plain, work, "sample"))
+    found_sampled = sampled(*profiled_run(plain, work, "sample"))
     found_cprofile = None
     if cprofile:
         log(f"profile: kms_client_setup_key on {clients} clients, under cProfile")
-        found_cprofile = profiled(*_profiled(plain, work, "cprofile"), keep)
+        found_cprofile = profiled(*profiled_run(plain, work, "cprofile"), keep)
     return {
         "module": MODULE,
         "hosts": clients,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import report_memory
 import report_profile
 import report_text
 import report_wire
-from report_text import TIMES
+from report_text import TIMES, table
 
 TRANSPORTS = {
     "ntlm": "winrm, NTLM with message encryption over HTTP (what most fleets run)",
@@ -17,12 +17,6 @@ TRANSPORTS = {
     "http": "winrm, basic authentication over plain HTTP",
     "psrp": "psrp, basic authentication over HTTPS",
 }
-
-
-def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
 
 
 def num(value: float | None, digits: int = 1) -> str:

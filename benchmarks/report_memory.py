@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from report_text import TIMES, para
+from report_text import TIMES, para, table
 
 FLAT = 0.15  # within 15% from the smallest fleet to the largest counts as flat
 
@@ -42,21 +42,28 @@ def memory(sizes: Sequence[Mapping[str, Any]]) -> str:
     found = [s for s in sizes if s.get("memory")]
     if not found:
         return ""
-    rows = [
-        "| machines | main process MB: `site.yml` | its floor | worker of one of our tasks MB: "
-        "median (largest); of it, written in the action plugin | worker of a floor task | peak "
-        "of the tree MB (PSS): `site.yml` / floor |",
-        "|---|---|---|---|---|---|",
-    ]
+    header = (
+        "machines",
+        "main process MB: `site.yml`",
+        "its floor",
+        "worker of one of our tasks MB: median (largest); of it, written in the action plugin",
+        "worker of a floor task",
+        "peak of the tree MB (PSS): `site.yml` / floor",
+    )
+    rows = []
     for size in found:
         ours, floor = size["memory"]["ours"], size["memory"]["floor"]
         rows.append(
-            f"| {size['hosts']:,} | {ours['main_peak_rss_mb']:,.1f} | "
-            f"{floor['main_peak_rss_mb']:,.1f} | {_cell(ours['our_tasks'])} | "
-            f"{_cell(floor['noop_tasks'])} | {ours['tree_peak_pss_mb']:,.0f} / "
-            f"{floor['tree_peak_pss_mb']:,.0f} |"
+            (
+                f"{size['hosts']:,}",
+                f"{ours['main_peak_rss_mb']:,.1f}",
+                f"{floor['main_peak_rss_mb']:,.1f}",
+                _cell(ours["our_tasks"]),
+                _cell(floor["noop_tasks"]),
+                f"{ours['tree_peak_pss_mb']:,.0f} / {floor['tree_peak_pss_mb']:,.0f}",
+            )
         )
-    text = INTRO + "\n" + "\n".join(rows) + "\n\n"
+    text = INTRO + "\n" + table(header, rows) + "\n"
     if len(found) > 1:
         text += para(_verdict(found[0], found[-1])) + "\n"
     return text

@@ -10,6 +10,12 @@ TIMES = "\N{MULTIPLICATION SIGN}"
 WIDTH = 100
 
 
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
 def para(text: str, indent: str = "") -> str:
     """One computed paragraph, wrapped like the fixed ones."""
     return textwrap.fill(

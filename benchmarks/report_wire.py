@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from report_text import TIMES, para, wire_bytes
+from report_text import TIMES, para, table, wire_bytes
 
 # (our row, the usual way's row, what is compared): both measured on the same kind of machine.
 PAIRS = (
@@ -32,18 +32,25 @@ def next_to_usual(rows: Sequence[Mapping[str, Any]]) -> str:
             continue
         ours_bytes, usual_bytes = wire_bytes(ours), wire_bytes(usual)
         lines.append(
-            f"| {job} | `{ours['module']}` ({ours['state']}) | {usual['module']} | "
-            f"{ours['requests']:g} / {usual['requests']:g} = "
-            f"{TIMES}{ours['requests'] / usual['requests']:.2f} | "
-            f"{ours_bytes:,} / {usual_bytes:,} = {TIMES}{ours_bytes / usual_bytes:.2f} |"
+            (
+                job,
+                f"`{ours['module']}` ({ours['state']})",
+                usual["module"],
+                f"{ours['requests']:g} / {usual['requests']:g} = "
+                f"{TIMES}{ours['requests'] / usual['requests']:.2f}",
+                f"{ours_bytes:,} / {usual_bytes:,} = {TIMES}{ours_bytes / usual_bytes:.2f}",
+            )
         )
     if not lines:
         return ""
     header = (
-        "| job | ours | the usual way | WS-Man requests: ours / usual | bytes sent and received: "
-        "ours / usual |\n|---|---|---|---|---|\n"
+        "job",
+        "ours",
+        "the usual way",
+        "WS-Man requests: ours / usual",
+        "bytes sent and received: ours / usual",
     )
-    return header + "\n".join(lines) + "\n"
+    return table(header, lines)
 
 
 # Why a converged task needs more than the floor's one request. Every read is one WQL query of one

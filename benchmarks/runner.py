@@ -28,6 +28,7 @@ BENCH = ROOT / "benchmarks"
 # the fleet runs keep ansible's default output, which is what an administrator pays for).
 RESULTS_CALLBACK = ROOT / "tests" / "integration" / "plugins" / "callback"
 NOOP_ACTIONS = BENCH / "plugins" / "action"
+WRAPPER = BENCH / "profiled_ansible.py"
 PAGE_KB = os.sysconf("SC_PAGESIZE") // 1024
 RECAP = re.compile(
     r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
@@ -219,6 +220,26 @@ def measure(
             stdout=out_path.read_text(errors="replace"),
             stderr=err_path.read_text(errors="replace"),
         )
+
+
+def profiled_run(plain: Sequence[str], work: Path, mode: str) -> tuple[Measured, Path]:
+    """The ansible-playbook command ``plain`` under ``profiled_ansible.py`` in ``mode``; returns
+    the run and the folder of the per-process files it wrote."""
+    dumps = work / mode
+    work.mkdir(parents=True, exist_ok=True)
+    # A worker writes its file after sending its result; at the end of the play ansible-core
+    # terminates the workers still alive unless told to wait for them (the default is not to).
+    env = ansible_env(
+        {
+            "BENCH_PROFILE_DIR": str(dumps),
+            "BENCH_PROFILE_MODE": mode,
+            "ANSIBLE_WORKER_SHUTDOWN_POLL_COUNT": "300",
+        }
+    )
+    run = measure([sys.executable, str(WRAPPER), *plain[1:]], env, cwd=work)
+    if run.returncode != 0:
+        raise RuntimeError(f"the play under profiled_ansible.py ({mode}) failed:\n{run.tail()}")
+    return run, dumps
 
 
 def recap(stdout: str) -> dict[str, dict[str, int]]:
