@@ -1,14 +1,16 @@
-"""``kmslab``: bring a lab up in the background, control it, and take it down.
+"""scripts/lab: bring a lab up in the background, control it, and take it down.
 
-    kmslab up --preset demo          # start; prints the inventories and how long it took
-    kmslab status
-    kmslab fault pc001 --hresult 0xC004F074 --method Activate
-    kmslab drift kms1 --registry DnsDomainPublishList --multi "corp.lab.test, 5, 10"
-    kmslab key pc002 --channel mak --activate   # back to MAK, as slmgr /ipk and /ato would
-    kmslab restart kms1              # sppsvc restarts: registry drift takes effect
-    kmslab advance --days 31
-    kmslab counters pc001
-    kmslab down                      # stops everything it started; no process stays behind
+    scripts/lab up --preset demo          # start; prints the inventories and how long it took
+    scripts/lab up --variant registry_missing_value=2   # serve an unconfirmed detail's other form
+    scripts/lab variants                  # every variant: its values, default and source
+    scripts/lab status
+    scripts/lab fault pc001 --hresult 0xC004F074 --method Activate
+    scripts/lab drift kms1 --registry DnsDomainPublishList --multi "corp.lab.test, 5, 10"
+    scripts/lab key pc002 --channel mak --activate   # back to MAK, as slmgr /ipk and /ato would
+    scripts/lab restart kms1              # sppsvc restarts: registry drift takes effect
+    scripts/lab advance --days 31
+    scripts/lab counters pc001
+    scripts/lab down                      # stops everything it started; no process stays behind
 
 The lab's state (inventories, lab CA, secrets, the control endpoint) lives in ``--state-dir``
 (default ``.venv/kmslab`` of the checkout).
@@ -36,7 +38,7 @@ STATE_FILE = "lab.json"
 def _state(state_dir: Path) -> dict[str, Any]:
     path = state_dir / STATE_FILE
     if not path.exists():
-        raise SystemExit(f"no lab is running with state in {state_dir} (kmslab up starts one)")
+        raise SystemExit(f"no lab is running with state in {state_dir} (scripts/lab up starts one)")
     return json.loads(path.read_text())
 
 
@@ -65,13 +67,21 @@ def serve(args: argparse.Namespace) -> int:
     from kmslab.control import serve_controls  # noqa: PLC0415 (keeps `kmslab --help` instant)
     from kmslab.lab import TRANSPORTS, Lab  # noqa: PLC0415
     from kmslab.presets import PRESETS, scale  # noqa: PLC0415
+    from kmslab.variants import Variants  # noqa: PLC0415
 
     shape = scale(args.size) if args.preset == "scale" else PRESETS[args.preset]()
+    variants = Variants.parse(args.variant)
     state_dir = Path(args.state_dir)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    lab = Lab(shape, state_dir, http_port=args.http_port, https_port=args.https_port).start()
+    lab = Lab(
+        shape,
+        state_dir,
+        http_port=args.http_port,
+        https_port=args.https_port,
+        variants=variants,
+    ).start()
     try:
         controls = serve_controls(lab, stop)
         state = {
@@ -92,14 +102,24 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def up(args: argparse.Namespace) -> int:
+    from kmslab.variants import VariantError, Variants  # noqa: PLC0415
+
+    try:
+        Variants.parse(args.variant)  # refused here, before anything starts
+    except VariantError as error:
+        raise SystemExit(str(error)) from None
     state_dir = Path(args.state_dir)
     if (state_dir / STATE_FILE).exists() and _alive(_state(state_dir)["pid"]):
-        raise SystemExit(f"a lab is already running with state in {state_dir}: kmslab down first")
+        raise SystemExit(
+            f"a lab is already running with state in {state_dir}: scripts/lab down first"
+        )
     state_dir.mkdir(parents=True, exist_ok=True)
     begun = time.monotonic()
     command = [sys.executable, "-m", "kmslab", "--state-dir", str(state_dir), "serve"]
     command += ["--preset", args.preset, "--size", str(args.size)]
     command += ["--http-port", str(args.http_port), "--https-port", str(args.https_port)]
+    for variant in args.variant:
+        command += ["--variant", variant]
     log = (state_dir / "lab.log").open("ab")
     process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
     while not (state_dir / STATE_FILE).exists():
@@ -114,6 +134,9 @@ def up(args: argparse.Namespace) -> int:
     for transport, path in state["inventories"].items():
         print(f"  inventory ({transport}): {path}")
     print(f"  secrets: {state['secrets']}  DNS: {state['dns']}  lab CA: {state['ca']}")
+    if state.get("variants"):
+        chosen = ", ".join(f"{name}={value}" for name, value in state["variants"].items())
+        print(f"  variants: {chosen}")
     return 0
 
 
@@ -147,7 +170,10 @@ def control(args: argparse.Namespace, operation: str, arguments: dict[str, Any])
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="kmslab", description=__doc__.split("\n\n", maxsplit=1)[0])
+    main = argparse.ArgumentParser(
+        prog="scripts/lab",
+        description=__doc__.split("\n\n", maxsplit=1)[0].removeprefix("scripts/lab: "),
+    )
     main.add_argument("--state-dir", default=os.environ.get("KMSLAB_STATE", str(DEFAULT_STATE)))
     commands = main.add_subparsers(dest="command", required=True)
     for name in ("up", "serve"):
@@ -159,9 +185,19 @@ def parser() -> argparse.ArgumentParser:
         start.add_argument("--http-port", type=int, default=5985)
         start.add_argument("--https-port", type=int, default=5986)
         start.add_argument("--timeout", type=float, default=120)
+        start.add_argument(
+            "--variant",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="serve another form of an unconfirmed detail (repeatable; see `variants`)",
+        )
     stop = commands.add_parser("down", help="stop the lab and everything it started")
     stop.add_argument("--timeout", type=float, default=60)
     commands.add_parser("status", help="what is running")
+    commands.add_parser(
+        "variants", help="the unconfirmed details the lab can serve either way, with sources"
+    )
     fault = commands.add_parser("fault", help="inject or clear a fault on a machine")
     fault.add_argument("machine")
     fault.add_argument("--unreachable", choices=("refused", "reset", "off"))
@@ -228,11 +264,18 @@ def _fault_arguments(args: argparse.Namespace) -> dict[str, Any]:
     return {key: value for key, value in arguments.items() if value is not None}
 
 
+def _variants_text() -> str:
+    from kmslab.variants import describe  # noqa: PLC0415
+
+    return describe()
+
+
 COMMANDS = {
     "up": up,
     "serve": serve,
     "down": down,
     "status": lambda args: control(args, "status", {}),
+    "variants": lambda args: print(_variants_text()) or 0,
     "fault": lambda args: control(args, "fault", _fault_arguments(args)),
     "drift": lambda args: control(args, "drift", _drift_arguments(args)),
     "key": lambda args: control(

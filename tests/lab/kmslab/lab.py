@@ -26,8 +26,11 @@ from kmslab.model.fleet import Fleet
 from kmslab.model.keys import KeyKind
 from kmslab.model.machine import Machine
 from kmslab.provider import ModelProvider
+from kmslab.variants import DEFAULT as DEFAULT_VARIANTS
+from kmslab.variants import Variants
 from kmslab.wsman.counters import CounterSnapshot
 from kmslab.wsman.server import DEFAULT_ACCOUNTS, LabServer, MachineSpec, loopback_address
+from kmslab.wsman.service import ServiceConfig
 
 T = TypeVar("T")
 TRANSPORTS = ("https", "http", "ntlm", "psrp")
@@ -60,6 +63,7 @@ class Lab:
     http_port: int = 5985
     https_port: int = 5986
     network: str = "127.20.0.0/16"
+    variants: Variants = DEFAULT_VARIANTS
     bind: BindServer = field(init=False)
     fleet: Fleet = field(init=False)
     server: LabServer = field(init=False)
@@ -87,7 +91,12 @@ class Lab:
         return self
 
     def _start_fleet(self) -> None:
-        self.fleet = Fleet(zones=self.shape.zones, discover=self._discover, publish=self._publish)
+        self.fleet = Fleet(
+            zones=self.shape.zones,
+            discover=self._discover,
+            publish=self._publish,
+            variants=self.variants,
+        )
         specs = []
         for index, shape in enumerate(self.shape.machines):
             address = loopback_address(index, self.network)
@@ -107,7 +116,9 @@ class Lab:
                     machine.fqdn, ModelProvider(machine), address, self.http_port, self.https_port
                 )
             )
-        self.server = LabServer(self.state_dir / "wsman")
+        self.server = LabServer(
+            self.state_dir / "wsman", config=ServiceConfig(variants=self.variants)
+        )
         self.server.start()
         self.server.add_machines(specs)
 
@@ -264,6 +275,7 @@ class Lab:
             "ca": str(self.server.ca_path),
             "started_seconds": round(self.started_seconds, 3),
             "state_dir": str(self.state_dir),
+            "variants": self.variants.differs(),
         }
 
     def dump_status(self) -> str:

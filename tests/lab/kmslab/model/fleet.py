@@ -22,6 +22,8 @@ from kmslab.model.images import OsImage
 from kmslab.model.keys import KeyTable, default_key_table
 from kmslab.model.machine import Machine
 from kmslab.model.spp import SoftwareProtection
+from kmslab.variants import DEFAULT as DEFAULT_VARIANTS
+from kmslab.variants import Variants
 
 
 class Fleet:
@@ -34,7 +36,9 @@ class Fleet:
         discover: Discover | None = None,
         publish: Publish | None = None,
         seed: int = 0,
+        variants: Variants = DEFAULT_VARIANTS,
     ) -> None:
+        self.variants = variants  # the unconfirmed behaviours every machine of the fleet shows
         self.clock = clock or LabClock()
         self.keys = keys or default_key_table()
         self.dns = InMemoryDns(zones)
@@ -49,6 +53,7 @@ class Fleet:
         """Create a machine in this fleet (options as for :class:`Machine`)."""
         if name.casefold() in self._machines:
             raise ValueError(f"the fleet already has a machine called {name}")
+        options.setdefault("variants", self.variants)
         machine = Machine(name, os_image, clock=self.clock, keys=self.keys, network=self, **options)
         self._machines[name.casefold()] = machine
         return machine

@@ -40,6 +40,8 @@ from kmslab.model.registry import (
 )
 from kmslab.model.service import Service
 from kmslab.model.spp import SoftwareProtection
+from kmslab.variants import DEFAULT as DEFAULT_VARIANTS
+from kmslab.variants import Variants
 
 _ID_NAMESPACE = uuid.UUID("0d9b2a5e-3c41-4f7a-8e6b-2f1c7d4a9b30")
 TCPIP_PARAMETERS = r"SYSTEM\CurrentControlSet\Services\Tcpip\Parameters"
@@ -63,6 +65,7 @@ class Machine:
         dns_search: Iterable[str] = (),
         cmid: str | None = None,
         address: str | None = None,
+        variants: Variants = DEFAULT_VARIANTS,
     ) -> None:
         """``initial_key``: the kind of key the machine comes with (default: evaluation for an
         evaluation image, else retail; an image without that channel raises ValueError).
@@ -76,6 +79,7 @@ class Machine:
         self.language = language
         self.dns_search = tuple(dns_search)
         self.address = address
+        self.variants = variants
         self.clock = clock or LabClock()
         self.keys = keys or default_key_table()
         self.network = network

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from ..variants import DEFAULT as DEFAULT_VARIANTS
+from ..variants import Variants
 from . import faults, faults_wmi
 from . import names as ns
 from .counters import Counters, FaultPlan
@@ -36,6 +38,7 @@ class Call:
     endpoint: str  # this listener's URL, for EPR addresses and ResourceCreated
     plan: FaultPlan
     counters: Counters
+    variants: Variants = DEFAULT_VARIANTS
 
     def inject(self, operation: str, class_name: str | None) -> None:
         """Raise the fault the plan armed for this operation, if any."""

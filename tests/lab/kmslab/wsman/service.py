@@ -12,6 +12,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..variants import DEFAULT as DEFAULT_VARIANTS
+from ..variants import Variants
 from . import enumeration, faults, invoke, shell, shell_command, transfer
 from . import names as ns
 from .call import Call, effective_envelope
@@ -28,6 +30,7 @@ DEFAULT_MAX_ENVELOPE_KB = 500  # MS-WSMV 2.2.4.10: MaxEnvelopeSizekb "SHOULD be 
 class ServiceConfig:
     max_envelope_kb: int = DEFAULT_MAX_ENVELOPE_KB
     max_shells: int = shell.MAX_SHELLS
+    variants: Variants = DEFAULT_VARIANTS  # the unconfirmed wire details this lab serves
 
 
 @dataclass
@@ -65,6 +68,7 @@ class WsmanService:
                 endpoint=endpoint,
                 plan=self.plan,
                 counters=self.counters,
+                variants=self.config.variants,
             )
             text = self._dispatch(call)
             if request.action not in (ns.ACTION_ENUMERATE, ns.ACTION_PULL):

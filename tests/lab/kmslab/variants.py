@@ -1,0 +1,172 @@
+"""Where no source settles how Windows answers, the lab serves every plausible answer.
+
+Each :class:`Variant` is one detail that Microsoft's documents, the real captures and public code
+leave open (``reference/wsman-wire.md`` §7, ``reference/older-windows-office-adba.md`` §6-§7). The
+lab's default is the best-sourced value; every other value is a form a real Windows may plausibly
+send. The client must pass its scenarios under every value (``tests/integration/test_variants.py``),
+so a guess in the client can no longer hide behind a lab that guessed the same way.
+
+    scripts/lab variants                                   # every name, value, default, source
+    scripts/lab up --variant registry_missing_value=2      # repeatable
+
+Pure standard library: the model and the WS-Man front end both read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+UNCONFIRMED = "unconfirmed"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    values: tuple[str, ...]
+    default: str
+    meaning: str  # what the switch changes, one line
+    source: str  # where the default comes from; starts with "unconfirmed" where nothing settles it
+
+    @property
+    def confirmed(self) -> bool:
+        return not self.source.startswith(UNCONFIRMED)
+
+
+CATALOG: tuple[Variant, ...] = (
+    Variant(
+        "registry_missing_value",
+        ("1", "2"),
+        "1",
+        "StdRegProv Get*Value's ReturnValue for a value missing from an existing key "
+        "(a missing key answers 2 under both)",
+        "unconfirmed: 1 per a public installer script that observed real Windows; 2 per Wine's "
+        "StdRegProv; Microsoft documents only 'a nonzero WinError.h code' "
+        "(older-windows-office-adba.md §6)",
+    ),
+    Variant(
+        "null_array",
+        ("nil", "omit"),
+        "nil",
+        "how a NULL or empty array property or out-parameter travels: one element with "
+        "xsi:nil, or no element at all",
+        "MS-WSMAN 3.1.4.1.26 / 3.2.4.1.12: null arrays are sent once with xsi:nil='true' "
+        "(wsman-wire.md §1.5); empty arrays are unconfirmed, probably omitted",
+    ),
+    Variant(
+        "spp_method_failure",
+        ("wsmanfault", "wmierror", "returnvalue"),
+        "wsmanfault",
+        "how an SPP method's HRESULT reaches the client: a WSManFault whose Code is the HRESULT, "
+        "an MSFT_WmiError fault detail, or a ReturnValue in the method's output",
+        "unconfirmed: the §1.6 fault template of wsman-wire.md (slmgr.vbs reads Err.Number, "
+        "so a fault is likely); the MSFT_WmiError shape is capture winrb_wmi_error_v2.xml",
+    ),
+    Variant(
+        "projection_items",
+        ("projected", "full"),
+        "projected",
+        "the items of a WQL projection (SELECT a, b): only the selected properties, or every "
+        "property of the class",
+        "unconfirmed: no capture of a projection (wsman-wire.md §5 item 5, §7)",
+    ),
+    Variant(
+        "kms_flag_after_install",
+        ("immediate", "after_restart"),
+        "after_restart",
+        "when IsKeyManagementServiceMachine turns 1 after InstallProductKey of a KMS host key: "
+        "at once, or only once sppsvc has restarted",
+        "unconfirmed: no source says the flag is immediate; Microsoft's note on /ipk says the "
+        "Software Protection service should be restarted (kms-facts.md §2.6), so by default the "
+        "lab waits for the restart",
+    ),
+    Variant(
+        "home_domain_record",
+        ("replaced", "kept"),
+        "replaced",
+        "a DnsDomainPublishList entry for the host's own domain: published beside the automatic "
+        "0/0 record, or in its place",
+        "unconfirmed: the registry reference says 'the KMS home domain is always used' "
+        "(kms-facts.md §2.3) but not which priority and weight win when it is listed",
+    ),
+    Variant(
+        "operation_timeout_cap",
+        ("60", "none"),
+        "60",
+        "the longest OperationTimeout WinRM honours, in seconds: MaxTimeoutms, or no cap",
+        "MS-WSMV 3.1.4.1.6: the service caps OperationTimeout at MaxTimeoutms, 60,000 ms by "
+        "default",
+    ),
+)
+
+BY_NAME: dict[str, Variant] = {variant.name: variant for variant in CATALOG}
+
+
+class VariantError(ValueError):
+    """A ``--variant`` that names no variant or no value of it; the message lists the choices."""
+
+
+@dataclass(frozen=True)
+class Variants(Mapping[str, str]):
+    """The value of every variant in force: the chosen ones, the default for the rest."""
+
+    chosen: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, value in self.chosen.items():
+            variant = BY_NAME.get(name)
+            if variant is None:
+                raise VariantError(
+                    f"no lab variant is called {name!r}; `scripts/lab variants` lists them: "
+                    f"{', '.join(BY_NAME)}"
+                )
+            if value not in variant.values:
+                raise VariantError(
+                    f"variant {name} has no value {value!r}; choose one of "
+                    f"{', '.join(variant.values)} (default {variant.default})"
+                )
+
+    @classmethod
+    def parse(cls, items: Iterable[str]) -> Variants:
+        """From ``NAME=VALUE`` strings, as ``scripts/lab up --variant`` takes them."""
+        chosen: dict[str, str] = {}
+        for item in items:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise VariantError(f"--variant takes NAME=VALUE, got {item!r}")
+            chosen[name.strip()] = value.strip()
+        return cls(chosen)
+
+    def __getitem__(self, name: str) -> str:
+        return self.chosen.get(name, BY_NAME[name].default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(BY_NAME)
+
+    def __len__(self) -> int:
+        return len(BY_NAME)
+
+    def differs(self) -> dict[str, str]:
+        """The variants whose value is not the default: what a test or a log line names."""
+        return {name: value for name, value in self.items() if value != BY_NAME[name].default}
+
+
+DEFAULT = Variants()
+
+
+def matrix() -> list[tuple[str, str]]:
+    """Every (name, value) pair that is not a default: the integration matrix runs each one
+    on its own, beside one run of all the defaults."""
+    return [(v.name, value) for v in CATALOG for value in v.values if value != v.default]
+
+
+def describe() -> str:
+    """The text of ``scripts/lab variants``."""
+    lines = []
+    for variant in CATALOG:
+        values = " | ".join(
+            f"{value} (default)" if value == variant.default else value for value in variant.values
+        )
+        lines += [f"{variant.name} = {values}", f"    {variant.meaning}"]
+        lines.append(f"    source: {variant.source}")
+    return "\n".join(lines)
