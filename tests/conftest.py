@@ -23,7 +23,8 @@ else:
 if str(COLLECTIONS) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS))
 
-# The lab (tests/lab/kmslab) is imported by tests as a plain package.
-LAB = ROOT / "tests" / "lab"
-if str(LAB) not in sys.path:
-    sys.path.insert(0, str(LAB))
+# The lab (tests/lab/kmslab) is imported by tests as a plain package, and so is
+# tests/fixture_files.py (the paths of the files under tests/fixtures).
+for path in (ROOT / "tests", ROOT / "tests" / "lab"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))

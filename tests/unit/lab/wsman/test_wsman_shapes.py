@@ -1,6 +1,6 @@
 # Copyright: volact.kms contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Each response shape the lab emits, held to its real capture in reference/wsman-captures/.
+"""Each response shape the lab emits, held to its real capture in tests/fixtures/wsman-captures/.
 
 "Same shape" = the same element tree (namespace URI + local name, in order), the same attribute
 names, and the same namespace declarations (prefix → URI) on the Envelope. Values differ (IDs,
@@ -11,12 +11,11 @@ The service is called directly (no sockets): shapes do not depend on the transpo
 from __future__ import annotations
 
 import io
-import os
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+from fixture_files import read_fixture
 from kmslab.wsman import WsmanService
 from wsman_clients import GET, REGISTRY_URI, SERVICE_URI
 from wsman_clients import raw_request as request
@@ -24,15 +23,12 @@ from wsman_clients import raw_wql as wql
 from wsman_clients import service_call as call
 from wsman_fakes import VERSION, FakeSpp
 
-CAPTURES = Path(os.environ.get("KMSLAB_CAPTURES", "/work/shared/reference/wsman-captures"))
 WMI_CLASS = re.compile(r"^http://schemas\.microsoft\.com/wbem/wsman/1/wmi/[^}]+$")
 SOAP = "http://www.w3.org/2003/05/soap-envelope"
 
-pytestmark = pytest.mark.skipif(not CAPTURES.is_dir(), reason=f"captures not found in {CAPTURES}")
-
 
 def capture(name: str) -> str:
-    return (CAPTURES / name).read_text(encoding="utf-8")
+    return read_fixture("wsman-captures", name)
 
 
 def _tag(tag: str) -> str:

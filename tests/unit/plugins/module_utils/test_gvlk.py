@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from fixture_files import fixture_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,6 @@ from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputE
 REPO = Path(__file__).resolve().parents[4]
 GENERATOR = REPO / "scripts" / "gen_gvlk_table.py"
 TABLE = REPO / "plugins" / "module_utils" / "gvlk_table.py"
-GVLK_CSV = REPO.parent / "shared" / "reference" / "gvlk.csv"
 HEADER = "product_family,edition,gvlk,confirmed_by_microsoft_source\n"
 
 
@@ -36,12 +36,12 @@ def generator() -> ModuleType:
 
 
 def test_table_is_exactly_what_the_generator_writes(generator: ModuleType) -> None:
-    if not GVLK_CSV.exists():
-        pytest.skip(f"reference csv not present at {GVLK_CSV}; cannot compare the generated table")
-    rendered = generator.render(generator.read_rows(GVLK_CSV))
+    csv = fixture_path("gvlk.csv")
+    rendered = generator.render(generator.read_rows(csv))
     assert TABLE.read_text(encoding="utf-8") == rendered
-    assert generator.render(generator.read_rows(GVLK_CSV)) == rendered
-    assert generator.main([str(GVLK_CSV), "--check"]) == 0
+    assert generator.render(generator.read_rows(csv)) == rendered
+    assert generator.main([str(csv), "--check"]) == 0
+    assert csv == generator.DEFAULT_CSV  # what the command rebuilds from without arguments
 
 
 def test_generator_writes_the_output_and_check_detects_drift(

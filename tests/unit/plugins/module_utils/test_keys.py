@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from pathlib import Path
 
 import pytest
+from fixture_files import fixture_path
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +23,6 @@ from ansible_collections.volact.kms.plugins.module_utils.keys import (
 )
 
 PRO = "W269N-WFGWX-YVC9B-4J6C9-T83GX"
-GVLK_CSV = Path(__file__).resolve().parents[4].parent / "shared" / "reference" / "gvlk.csv"
 DASH_VARIANTS = [
     "-",
     "\u2010",  # HYPHEN
@@ -56,9 +55,7 @@ def keys(draw: st.DrawFn) -> str:
 
 
 def test_every_published_gvlk_in_the_csv_is_a_valid_key() -> None:
-    if not GVLK_CSV.exists():
-        pytest.skip(f"reference csv not present at {GVLK_CSV}")
-    with GVLK_CSV.open(newline="", encoding="utf-8") as handle:
+    with fixture_path("gvlk.csv").open(newline="", encoding="utf-8") as handle:
         published = [row["gvlk"] for row in csv.DictReader(handle)]
     assert len(published) == 161
     for key in published:

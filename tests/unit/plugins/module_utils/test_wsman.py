@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+from fixture_files import CAPTURES, read_fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,10 +19,6 @@ from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
     WsmanProtocolError,
 )
 
-CAPTURES = Path("/work/shared/reference/wsman-captures")
-NEEDS_CAPTURES = pytest.mark.skipif(
-    not CAPTURES.is_dir(), reason=f"reference captures not present at {CAPTURES}"
-)
 MID = "uuid:0B3C7E6A-0000-4000-8000-000000000001"
 CIMV2 = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2"
 SLS = f"{CIMV2}/SoftwareLicensingService"
@@ -389,10 +385,7 @@ def test_no_value_can_break_the_xml(literal: str, key: str) -> None:
 
 
 def capture(name: str) -> str:
-    path = CAPTURES / name
-    if not path.is_file():
-        pytest.skip(f"capture {name} not present in {CAPTURES}")
-    return path.read_text(encoding="utf-8")
+    return read_fixture("wsman-captures", name)
 
 
 def pretty_documents() -> list[str]:
@@ -409,7 +402,6 @@ def message_id_of(request_xml: str) -> str:
     return found.text
 
 
-@NEEDS_CAPTURES
 def test_capture_enumerate_all_items_fit() -> None:
     """Real Windows: w:Items, empty n:EnumerationContext and w:EndOfSequence -> done."""
     request, response, _request2, _response2 = pretty_documents()
@@ -432,7 +424,6 @@ def test_capture_enumerate_all_items_fit() -> None:
     assert len(rows[1]) == 20
 
 
-@NEEDS_CAPTURES
 def test_capture_enumerate_empty_result() -> None:
     _request1, _response1, request, response = pretty_documents()
     page = wsman.parse_enumerate_response(response, message_id=message_id_of(request))
@@ -440,7 +431,6 @@ def test_capture_enumerate_empty_result() -> None:
     assert page.decode() == []
 
 
-@NEEDS_CAPTURES
 @pytest.mark.reliability("untrusted_responses")
 def test_capture_relates_to_is_checked() -> None:
     # The second request's id is not this reply's.
@@ -451,7 +441,6 @@ def test_capture_relates_to_is_checked() -> None:
     wsman.parse_enumerate_response(response, message_id="uuid:5e6ee511-87b0-4c03-8084-15eec39ad510")
 
 
-@NEEDS_CAPTURES
 def test_capture_get_config() -> None:
     text = capture("pypsrp_get.txt")
     request = re.search(r"- request: (<.*)", text)
@@ -472,7 +461,6 @@ def test_capture_get_config() -> None:
     assert got["Winrs"]["MaxShellsPerUser"] == "2147483647"
 
 
-@NEEDS_CAPTURES
 def test_capture_static_method_output_with_array() -> None:
     result = wsman.parse_invoke_response(
         capture("openwsman_EnumKey.xml"),
@@ -490,7 +478,6 @@ def test_capture_static_method_output_with_array() -> None:
     assert set(result.out) == {"sNames"}
 
 
-@NEEDS_CAPTURES
 def test_capture_instance_method_output() -> None:
     result = wsman.parse_invoke_response(
         capture("winrb_invoke_1.xml"),
@@ -501,7 +488,6 @@ def test_capture_instance_method_output() -> None:
     assert result == wsman.MethodResult(0, {})
 
 
-@NEEDS_CAPTURES
 def test_capture_invoke_wrong_method_or_namespace() -> None:
     body = capture("winrb_invoke_1.xml")
     with pytest.raises(
@@ -512,7 +498,6 @@ def test_capture_invoke_wrong_method_or_namespace() -> None:
         wsman.parse_invoke_response(body, "Delete", resource_uri=f"{CIMV2}/Win32_Service")
 
 
-@NEEDS_CAPTURES
 @pytest.mark.parametrize(
     "name", ["winrb_soap_fault_v2.xml", "winrb_wsman_fault.xml", "winrb_wmi_error_v2.xml"]
 )
@@ -812,17 +797,15 @@ def test_fuzzed_bytes_give_only_protocol_errors(data: bytes | str, parse: object
 
 
 def all_capture_bodies() -> list[str]:
-    if not CAPTURES.is_dir():
-        return []
     bodies = [p.read_text(encoding="utf-8") for p in sorted(CAPTURES.glob("*.xml"))]
     bodies = [b for b in bodies if "<!-- request -->" not in b]
+    assert len(bodies) >= 5, f"the captures are missing from {CAPTURES}"
     first = reply(
         f"<n:EnumerateResponse><w:Items>{process('a', 1)}</w:Items></n:EnumerateResponse>"
     )
     return [*bodies, first]
 
 
-@NEEDS_CAPTURES
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 @pytest.mark.reliability("untrusted_responses")

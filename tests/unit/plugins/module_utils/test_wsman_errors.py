@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 import pickle
-from pathlib import Path
 from xml.sax.saxutils import escape as sax_escape
 from xml.sax.saxutils import quoteattr
 
 import pytest
+from fixture_files import read_fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,14 +33,8 @@ def escape(text: str) -> str:
     return sax_escape(text, {"\r": "&#13;"})
 
 
-CAPTURES = Path("/work/shared/reference/wsman-captures")
-
-
 def capture(name: str) -> str:
-    path = CAPTURES / name
-    if not path.is_file():
-        pytest.skip(f"capture {name} not present in {CAPTURES}")
-    return path.read_text(encoding="utf-8")
+    return read_fixture("wsman-captures", name)
 
 
 def fault_of(body: str, **kwargs: object) -> WsmanFault:
