@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -236,13 +236,23 @@ class BindServer:
         What a KMS host's sppsvc does at start (reference/kms-facts.md §2.4): the record for this
         host is replaced, records of other hosts stay.
         """
+        return self.publish_srv_set(domain, target, [(port, priority, weight)])
+
+    def publish_srv_set(
+        self, domain: str, target: str, records: Sequence[tuple[int, int, int]]
+    ) -> str:
+        """Replace every record of ``target`` in ``_vlmcs._tcp.<domain>`` with ``records``
+        (``(port, priority, weight)`` each), in one update; other hosts' records stay. A host
+        publishes two records in its home domain under the lab variant home_domain_record=kept.
+        """
         owner = f"_vlmcs._tcp.{domain.rstrip('.')}."
         target = f"{target.rstrip('.')}."
         update = self._update(self.zone_for(domain))
         for old in self.query_srv(domain):
             if old.target == target:
                 update.delete(owner, "SRV", f"{old.priority} {old.weight} {old.port} {old.target}")
-        update.add(owner, self.ttl, "SRV", f"{priority} {weight} {port} {target}")
+        for port, priority, weight in records:
+            update.add(owner, self.ttl, "SRV", f"{priority} {weight} {port} {target}")
         return self._send(update)
 
     def remove_srv(self, domain: str, target: str) -> str:

@@ -144,12 +144,16 @@ class Lab:
         return [(r.target, r.port, r.priority, r.weight) for r in self.bind.query_srv(domain)]
 
     def _publish(self, records: Sequence[SrvRecord]) -> bool:
-        ok = True
+        """One signed update per host and domain: those records replace the host's records there
+        (as ``InMemoryDns.publish`` does)."""
+        grouped: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
         for record in records:
+            key = (record.domain, record.target)
+            grouped.setdefault(key, []).append((record.port, record.priority, record.weight))
+        ok = True
+        for (domain, target), rdata in grouped.items():
             try:
-                rcode = self.bind.publish_srv(
-                    record.domain, record.target, record.port, record.priority, record.weight
-                )
+                rcode = self.bind.publish_srv_set(domain, target, rdata)
             except (KeyError, OSError):
                 rcode = "NOTZONE"
             ok = ok and rcode == "NOERROR"

@@ -42,6 +42,26 @@ def test_publishing_one_host_leaves_the_others(bind):
     assert [r.target for r in bind.query_srv("corp.example")] == ["kms2.corp.example."]
 
 
+def test_one_host_can_hold_several_records_and_they_are_replaced_together(bind):
+    # What a host with its home domain listed publishes under home_domain_record=kept.
+    assert bind.publish_srv("multi.corp.example", "kms9.corp.example", 1688, 30, 0) == "NOERROR"
+    pair = [(1688, 0, 0), (1688, 5, 20)]
+    assert bind.publish_srv_set("multi.corp.example", "kms1.corp.example", pair) == "NOERROR"
+    assert bind.publish_srv_set("multi.corp.example", "kms1.corp.example", pair) == "NOERROR"
+    assert bind.query_srv("multi.corp.example") == [
+        SrvAnswer(0, 0, 1688, "kms1.corp.example."),
+        SrvAnswer(5, 20, 1688, "kms1.corp.example."),
+        SrvAnswer(30, 0, 1688, "kms9.corp.example."),
+    ]
+    assert bind.publish_srv("multi.corp.example", "kms1.corp.example", 1688, 5, 20) == "NOERROR"
+    assert bind.query_srv("multi.corp.example") == [
+        SrvAnswer(5, 20, 1688, "kms1.corp.example."),
+        SrvAnswer(30, 0, 1688, "kms9.corp.example."),
+    ]
+    assert bind.remove_srv("multi.corp.example", "kms1.corp.example") == "NOERROR"
+    assert bind.remove_srv("multi.corp.example", "kms9.corp.example") == "NOERROR"
+
+
 def test_unsigned_and_badly_signed_updates_are_refused(bind):
     unsigned = dns.update.UpdateMessage("lab.example.")
     unsigned.add("_vlmcs._tcp.lab.example.", 300, "SRV", "0 0 1688 rogue.lab.example.")

@@ -39,6 +39,24 @@ def test_in_memory_dns_replaces_a_hosts_record_and_keeps_the_others() -> None:
     assert dns.discover("lab.test") == [("kms1.lab.test", 1689, 5, 5)]
 
 
+def test_in_memory_dns_one_publish_replaces_a_hosts_records_as_a_whole() -> None:
+    dns = InMemoryDns(["lab.test"])
+    assert dns.publish([SrvRecord("lab.test", "kms2.lab.test", 1688, 10, 0)])
+    pair = [SrvRecord("lab.test", "kms1.lab.test", 1688, 0, 0)] * 2
+    pair.append(SrvRecord("lab.test", "kms1.lab.test", 1688, 5, 20))
+    assert dns.publish(pair)  # a duplicate in one publish is stored once
+    assert dns.discover("lab.test") == [
+        ("kms2.lab.test", 1688, 10, 0),
+        ("kms1.lab.test", 1688, 0, 0),
+        ("kms1.lab.test", 1688, 5, 20),
+    ]
+    assert dns.publish([SrvRecord("lab.test", "kms1.lab.test", 1688, 5, 20)])
+    assert dns.discover("lab.test") == [
+        ("kms2.lab.test", 1688, 10, 0),
+        ("kms1.lab.test", 1688, 5, 20),
+    ]
+
+
 def test_names_resolve_by_fqdn_short_name_or_address() -> None:
     fleet = Fleet()
     machine = fleet.add("KMS1", "ws2022-standard", address="127.0.0.21")

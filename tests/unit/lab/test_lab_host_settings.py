@@ -18,6 +18,7 @@ from kmslab.model.registry import (
     reg_dword,
     reg_sz,
 )
+from kmslab.variants import Variants
 
 HOST_ONLY = [
     ("SetKeyManagementServiceListeningPort", {"PortNumber": 1689}),
@@ -206,6 +207,45 @@ def test_a_host_publishes_its_home_domain_and_every_publish_list_entry() -> None
     published = host.events.find(SRV_PUBLISHED)
     assert [event.get("Domain") for event in published] == ["lab.test", "branch.test", "other.test"]
     assert published[0].log == "Application"
+
+
+@pytest.mark.parametrize(
+    ("variant", "home_records"),
+    [("replaced", [(5, 20)]), ("kept", [(0, 0), (5, 20)])],
+)
+def test_a_listed_home_domain_follows_the_home_domain_record_variant(
+    variant: str, home_records: list[tuple[int, int]]
+) -> None:
+    # kms-facts §2.3: "The KMS home domain is always used"; which numbers win when the list
+    # names it too is unconfirmed, so the lab serves both forms.
+    fleet = Fleet(
+        zones=["lab.test", "branch.test"], variants=Variants({"home_domain_record": variant})
+    )
+    host = fleet.add("kms1", "ws2022-standard")
+    entries = ["branch.test, 10, 50", "lab.test, 5, 20"]
+    assert admin.setup_kms_host(host, fleet.keys.csvlk("ws2022").key, entries) == 0
+    home = sorted((r.priority, r.weight) for r in fleet.dns.records("lab.test"))
+    assert home == home_records
+    assert fleet.dns.records("branch.test") == [
+        SrvRecord("branch.test", "kms1.lab.test", 1688, 10, 50)
+    ]
+    published = [(e.get("Domain"), e.get("Priority")) for e in host.events.find(SRV_PUBLISHED)]
+    assert published == [("lab.test", str(p)) for p, _w in home_records] + [("branch.test", "10")]
+    # Republishing replaces the host's records of a domain as a whole: nothing piles up, and
+    # taking the home domain off the list leaves only the 0/0 record under both forms.
+    fleet.republish()
+    assert sorted((r.priority, r.weight) for r in fleet.dns.records("lab.test")) == home_records
+    admin.set_publish_list(host, ["branch.test, 10, 50"])
+    admin.restart_sppsvc(host)
+    assert fleet.dns.records("lab.test") == [SrvRecord("lab.test", "kms1.lab.test", 1688, 0, 0)]
+
+
+@pytest.mark.parametrize("variant", ["replaced", "kept"])
+def test_a_home_domain_listed_at_0_0_is_one_record(variant: str) -> None:
+    fleet = Fleet(zones=["lab.test"], variants=Variants({"home_domain_record": variant}))
+    host = fleet.add("kms1", "ws2022-standard")
+    assert admin.setup_kms_host(host, fleet.keys.csvlk("ws2022").key, ["lab.test"]) == 0
+    assert fleet.dns.records("lab.test") == [SrvRecord("lab.test", "kms1.lab.test", 1688, 0, 0)]
 
 
 def test_publishing_failures_and_bad_entries_log_12293() -> None:

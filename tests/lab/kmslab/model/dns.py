@@ -72,8 +72,11 @@ class InMemoryDns:
         return any(domain == zone or domain.endswith("." + zone) for zone in self.zones)
 
     def publish(self, records: Sequence[SrvRecord]) -> bool:
-        """Add or replace each host's record in its domain's RRset; False if any was refused."""
+        """The records of one call replace their host's records in their domain's RRset (a host
+        may hold several there, see ``spp.publish_srv_records``); other hosts' records stay.
+        False if any was refused."""
         accepted = True
+        replaced: set[tuple[str, str]] = set()
         for record in records:
             domain = normalize_name(record.domain)
             ok = self._in_zone(domain)
@@ -82,9 +85,12 @@ class InMemoryDns:
                 accepted = False
                 continue
             target = normalize_name(record.target)
-            rrset = [r for r in self._rrsets.get(domain, []) if normalize_name(r.target) != target]
-            rrset.append(record._replace(domain=domain, target=target))
-            self._rrsets[domain] = rrset
+            rrset = self._rrsets.get(domain, [])
+            if (domain, target) not in replaced:
+                replaced.add((domain, target))
+                rrset = [r for r in rrset if normalize_name(r.target) != target]
+            stored = record._replace(domain=domain, target=target)
+            self._rrsets[domain] = rrset if stored in rrset else [*rrset, stored]
         return accepted
 
     def discover(self, domain: str) -> list[SrvTarget]:

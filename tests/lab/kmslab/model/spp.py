@@ -218,30 +218,43 @@ class SoftwareProtection(KmsSettingsMethods):
         self.serving = False
 
     def publish_srv_records(self) -> list[tuple[SrvRecord, bool]]:
-        """One SRV record per domain: the home domain (always, §2.3) and each
-        DnsDomainPublishList entry with its priority and weight. 12294 per domain published,
-        12293 per domain refused and per entry that does not parse."""
+        """The home domain at priority 0 and weight 0 (always, §2.3) and each DnsDomainPublishList
+        entry with its priority and weight, one publish per domain (the records of one publish
+        replace the host's records in that domain). 12294 per record published, 12293 per record
+        refused and per entry that does not parse.
+
+        A listed home domain is the variant ``home_domain_record``: "The KMS home domain is always
+        used" (§2.3) does not say which priority and weight win when the list names it too
+        (unconfirmed). ``replaced``: only the listed record; ``kept``: the 0/0 record beside it."""
         settings = self.effective or self.configured
         machine = self.machine
         now = machine.clock.now()
         targets, bad = parse_publish_list(settings.publish_list)
-        domains = {normalize_name(machine.domain): (0, 0)}
-        domains.update({t.domain: (t.priority, t.weight) for t in targets})
+        home = normalize_name(machine.domain)
+        listed = {t.domain: (t.priority, t.weight) for t in targets}
+        domains: dict[str, list[tuple[int, int]]] = {home: [(0, 0)]}
+        for domain, numbers in listed.items():
+            kept = domain == home and machine.variants["home_domain_record"] == "kept"
+            domains[domain] = [(0, 0), numbers] if kept and numbers != (0, 0) else [numbers]
         results = []
-        for domain, (priority, weight) in domains.items():
-            record = SrvRecord(domain, machine.fqdn, settings.listening_port, priority, weight)
-            ok = machine.network.publish([record]) if machine.network else False
-            event = SRV_PUBLISHED if ok else SRV_PUBLISH_FAILED
-            machine.events.write(
-                event,
-                now,
-                Domain=domain,
-                Target=record.target,
-                Port=record.port,
-                Priority=priority,
-                Weight=weight,
-            )
-            results.append((record, ok))
+        for domain, pairs in domains.items():
+            records = [
+                SrvRecord(domain, machine.fqdn, settings.listening_port, priority, weight)
+                for priority, weight in pairs
+            ]
+            ok = machine.network.publish(records) if machine.network else False
+            for record in records:
+                event = SRV_PUBLISHED if ok else SRV_PUBLISH_FAILED
+                machine.events.write(
+                    event,
+                    now,
+                    Domain=domain,
+                    Target=record.target,
+                    Port=record.port,
+                    Priority=record.priority,
+                    Weight=record.weight,
+                )
+                results.append((record, ok))
         for entry in bad:
             machine.events.write(SRV_PUBLISH_FAILED, now, Domain=entry, Reason="malformed entry")
         return results
