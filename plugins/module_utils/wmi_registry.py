@@ -21,7 +21,24 @@ NAMESPACE = "root/default"
 CLASS = "StdRegProv"
 SPP_KEY = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform"
 
+ERROR_INVALID_FUNCTION = 1
 ERROR_FILE_NOT_FOUND = 2
+
+# What "not there" looks like (reference/older-windows-office-adba.md §6). Microsoft documents only
+# "a nonzero error code that is defined in WinError.h" for every method (MS-STDREG). A missing key
+# is 2: slmgr.vbs reads 2 from CheckAccess as "key does not exist" (SLMGR10 3301-3315), and Wine's
+# StdRegProv and public scripts agree. A value missing from an existing key is UNCONFIRMED: a
+# public installer script observed 1 on real Windows ("StdRegProv also returns 1 when the key
+# exists but this value does not"), Wine's StdRegProv answers 2. So Get*Value reads both as absent.
+MISSING_ON_READ = frozenset({ERROR_INVALID_FUNCTION, ERROR_FILE_NOT_FOUND})
+# EnumValues lists a key, so only a missing key applies: 2 (§6: "returns 2 for a missing key").
+MISSING_ON_ENUM = frozenset({ERROR_FILE_NOT_FOUND})
+# DeleteValue: slmgr.vbs ignores 2 and 5 when it deletes KeyManagementServiceVersion (SLMGR10
+# 1752-1762), so 2 is "was not there"; 1 is too, as for reads, since no source says DeleteValue
+# reports a missing value differently from Get*Value. 5 (ERROR_ACCESS_DENIED) is not: slmgr's
+# delete is a best-effort clean-up, but here the value may still be there, and a caller that
+# wanted it gone must hear so (publish_host.registry_advice says what to do about 5).
+MISSING_ON_DELETE = frozenset({ERROR_INVALID_FUNCTION, ERROR_FILE_NOT_FOUND})
 
 # The type codes StdRegProv.EnumValues reports (winnt.h REG_* values, as the lab's registry uses).
 VALUE_TYPES = {
@@ -63,7 +80,8 @@ class Registry:
         return {"hDefKey": HKEY_LOCAL_MACHINE, "sSubKeyName": self.path, "sValueName": name}
 
     def get(self, name: str, kind: str) -> Any:
-        """The value's data, or None when the value (or the key) does not exist."""
+        """The value's data, or None when the value (or the key) does not exist: ReturnValue 1
+        or 2 (``MISSING_ON_READ``)."""
         getter, _setter, data, data_type = _KINDS[kind]
         result = self.session.invoke(
             CLASS,
@@ -73,7 +91,7 @@ class Registry:
             namespace=NAMESPACE,
             types={data: data_type},
         )
-        if result.return_value == ERROR_FILE_NOT_FOUND:
+        if result.return_value in MISSING_ON_READ:
             return None
         if result.return_value:
             raise RegistryError(getter, self.path, name, result.return_value)
@@ -90,7 +108,7 @@ class Registry:
             namespace=NAMESPACE,
             types={"sNames": "string[]", "Types": "sint32[]"},
         )
-        if result.return_value == ERROR_FILE_NOT_FOUND:
+        if result.return_value in MISSING_ON_ENUM:
             return None
         if result.return_value:
             raise RegistryError("EnumValues", self.path, "", result.return_value)
@@ -110,9 +128,10 @@ class Registry:
             raise RegistryError(setter, self.path, name, result.return_value)
 
     def delete(self, name: str) -> bool:
-        """Delete a value; False when it was not there (not an error, as for slmgr §4.3)."""
+        """Delete a value; False when it was not there (not an error, as for slmgr, see
+        ``MISSING_ON_DELETE``)."""
         result = self._call("DeleteValue", self._where(name), {"hDefKey": "uint32"})
-        if result.return_value == ERROR_FILE_NOT_FOUND:
+        if result.return_value in MISSING_ON_DELETE:
             return False
         if result.return_value:
             raise RegistryError("DeleteValue", self.path, name, result.return_value)

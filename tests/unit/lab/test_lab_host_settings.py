@@ -111,8 +111,9 @@ def test_clearing_the_listening_port_deletes_the_value_and_reports_1688() -> Non
     _fleet, host = host_fleet()
     admin.call_service(host, "SetKeyManagementServiceListeningPort", PortNumber=1700)
     admin.call_service(host, "ClearKeyManagementServiceListeningPort")
+    # The value is gone from an existing key: 1 under registry_missing_value's default (§6).
     assert registry_value(host, "KeyManagementServiceListeningPort", "GetStringValue") == {
-        "ReturnValue": 2,
+        "ReturnValue": 1,
         "sValue": None,
     }
     assert admin.service(host)["KeyManagementServiceListeningPort"] == 1688
@@ -168,7 +169,8 @@ def test_client_settings_write_reg_sz_values_and_clear_them() -> None:
         service["KeyManagementServicePort"],
         service["KeyManagementServiceLookupDomain"],
     ) == (None, 0, None)
-    assert registry_value(machine, "KeyManagementServiceName", "GetStringValue")["ReturnValue"] == 2
+    name = registry_value(machine, "KeyManagementServiceName", "GetStringValue")
+    assert name["ReturnValue"] == 1  # a missing value (registry_missing_value's default)
 
 
 def test_an_empty_machine_name_is_refused() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+from kmslab.model import Fleet, admin
 from kmslab.model.registry import (
     ERROR_ACCESS_DENIED,
     ERROR_FILE_NOT_FOUND,
+    ERROR_INVALID_FUNCTION,
     ERROR_INVALID_PARAMETER,
     HKEY_LOCAL_MACHINE,
     SPP_KEY,
@@ -15,6 +18,7 @@ from kmslab.model.registry import (
     StdRegProv,
     reg_sz,
 )
+from kmslab.variants import Variants
 
 HKLM = HKEY_LOCAL_MACHINE
 
@@ -44,14 +48,56 @@ def test_reading_with_the_wrong_type_is_a_type_mismatch() -> None:
     assert got == {"ReturnValue": WBEM_E_TYPE_MISMATCH, "uValue": None}
 
 
-def test_a_missing_value_or_key_reads_as_file_not_found() -> None:
-    prov = provider()
-    assert call(prov, "GetStringValue", sValueName="Nope") == {
-        "ReturnValue": ERROR_FILE_NOT_FOUND,
-        "sValue": None,
-    }
-    missing_key = prov.call("GetStringValue", {"sSubKeyName": r"SOFTWARE\Nope", "sValueName": "x"})
-    assert missing_key["ReturnValue"] == ERROR_FILE_NOT_FOUND
+@pytest.mark.parametrize("missing_value", [ERROR_INVALID_FUNCTION, ERROR_FILE_NOT_FOUND])
+def test_a_missing_key_reads_as_2_and_a_missing_value_as_the_variant(missing_value: int) -> None:
+    # older-windows-office-adba.md §6: a missing key is 2 (slmgr, Wine, public scripts); a value
+    # missing from an existing key is 1 (a public installer script) or 2 (Wine): UNCONFIRMED.
+    registry = Registry()
+    registry.create_key(HKLM, SPP_KEY)
+    prov = StdRegProv(registry, missing_value)
+    for method, out in [
+        ("GetStringValue", "sValue"),
+        ("GetDWORDValue", "uValue"),
+        ("GetMultiStringValue", "sValue"),
+    ]:
+        assert call(prov, method, sValueName="Nope") == {"ReturnValue": missing_value, out: None}
+        missing_key = prov.call(method, {"sSubKeyName": r"SOFTWARE\Nope", "sValueName": "x"})
+        assert missing_key == {"ReturnValue": ERROR_FILE_NOT_FOUND, out: None}
+    # DeleteValue and EnumValues do not follow the variant: slmgr tolerates 2 from DeleteValue.
+    assert call(prov, "DeleteValue", sValueName="Nope") == {"ReturnValue": ERROR_FILE_NOT_FOUND}
+    assert prov.call("EnumValues", {"sSubKeyName": r"SOFTWARE\Nope"})["ReturnValue"] == 2
+
+
+def test_the_default_provider_answers_1_for_a_missing_value() -> None:
+    assert call(provider(), "GetStringValue", sValueName="Nope")["ReturnValue"] == 1
+
+
+@pytest.mark.parametrize("value", ["1", "2"])
+def test_a_machine_answers_a_missing_value_with_its_variant(value: str) -> None:
+    machine = Fleet(variants=Variants({"registry_missing_value": value})).add(
+        "kms1", "ws2022-standard"
+    )
+    params = {"hDefKey": HKLM, "sSubKeyName": SPP_KEY, "sValueName": "DnsDomainPublishList"}
+    got = machine.cim.invoke("StdRegProv", "GetMultiStringValue", params=params)
+    assert got["ReturnValue"] == int(value)
+    params["sSubKeyName"] = SPP_KEY + r"\Nope"
+    got = machine.cim.invoke("StdRegProv", "GetMultiStringValue", params=params)
+    assert got["ReturnValue"] == ERROR_FILE_NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    ("image", "group"),
+    [("ws2022-standard", "ws2022"), ("ws2019-standard", "ws2019"), ("win10-enterprise", "win10")],
+)
+def test_a_fresh_kms_host_has_no_publishing_values(image: str, group: str) -> None:
+    # kms-facts §2.2: DnsDomainPublishList and DisableDnsPublishing are set by an administrator
+    # (or slmgr /cdns); a fresh host has neither, however it became a KMS host.
+    fleet = Fleet()
+    machine = fleet.add("kms1", image)
+    assert admin.setup_kms_host(machine, fleet.keys.csvlk(group).key) == 0
+    assert machine.spp.is_kms_host
+    _code, names, _types = machine.registry.enum_values(HKLM, SPP_KEY)
+    assert not {"dnsdomainpublishlist", "disablednspublishing"} & {n.casefold() for n in names}
 
 
 def test_set_fails_when_the_key_does_not_exist_until_it_is_created() -> None:

@@ -233,7 +233,8 @@ class CimProvider:
         machine = self.machine
         spp = machine.spp
         if cls == REGISTRY:
-            return lambda: StdRegProv(machine.registry).call(name, v)
+            missing = int(machine.variants["registry_missing_value"])
+            return lambda: StdRegProv(machine.registry, missing).call(name, v)
         if cls == SERVICE:
             service = machine.sppsvc
             return service.start_service if name == "StartService" else service.stop_service

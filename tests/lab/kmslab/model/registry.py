@@ -3,6 +3,12 @@
 StdRegProv reports failures as a non-zero ReturnValue with a Win32 code, not as a fault
 (wsman-wire §5 item 14; MS Docs StdRegProv: "a nonzero error code that is defined in WinError.h").
 Key and value names are case-insensitive and keep the case they were created with.
+
+A missing key answers 2 (slmgr.vbs reads 2 from CheckAccess as "key does not exist"; Wine and
+public scripts agree). A value missing from an existing key is the lab variant
+``registry_missing_value``: 1 (default; a public installer script saw 1 on real Windows) or 2
+(Wine's StdRegProv); Microsoft documents only "a nonzero error code" (older-windows-office-adba.md
+§6, UNCONFIRMED). DeleteValue of a missing value answers 2 (slmgr.vbs tolerates 2 there, §6).
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ CURRENT_VERSION = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion"
 SPP_KEY = CURRENT_VERSION + r"\SoftwareProtectionPlatform"  # §2.1, Windows 7 / 2008 R2 and later
 
 SUCCESS = 0
-ERROR_FILE_NOT_FOUND = 2  # missing key or value; slmgr accepts it from DeleteValue (§4.3)
+# Get*Value of a value missing from an existing key, variant registry_missing_value=1 (§6 above).
+ERROR_INVALID_FUNCTION = 1
+ERROR_FILE_NOT_FOUND = 2  # missing key (or value, see above); slmgr accepts it from DeleteValue
 ERROR_ACCESS_DENIED = 5
 ERROR_INVALID_PARAMETER = 87
 # Reading a value with the Get method of another type. WMI Error Constants; the lab's choice of
@@ -117,13 +125,21 @@ class Registry:
         return entry[1] if entry else None
 
     def read(
-        self, hive: int, path: str, name: str, expected: RegType
+        self,
+        hive: int,
+        path: str,
+        name: str,
+        expected: RegType,
+        missing_value: int = ERROR_INVALID_FUNCTION,
     ) -> tuple[int, RegValue | None]:
-        """StdRegProv Get*Value: missing key or value -> 2, other type -> type mismatch."""
+        """StdRegProv Get*Value: missing key -> 2, value missing from an existing key ->
+        ``missing_value`` (variant registry_missing_value), other type -> type mismatch."""
         node = self._find(hive, path)
-        entry = node.values.get(name.casefold()) if node else None
-        if entry is None:
+        if node is None:
             return ERROR_FILE_NOT_FOUND, None
+        entry = node.values.get(name.casefold())
+        if entry is None:
+            return missing_value, None
         if entry[1].type is not expected:
             return WBEM_E_TYPE_MISMATCH, None
         return SUCCESS, entry[1]
@@ -203,8 +219,11 @@ class StdRegProv:
     WRITES = frozenset({*_SETTERS, "CreateKey", "DeleteKey", "DeleteValue"})
     METHODS = frozenset({*_GETTERS, *WRITES, "EnumKey", "EnumValues"})
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, missing_value: int = ERROR_INVALID_FUNCTION) -> None:
+        """``missing_value``: what Get*Value answers for a value missing from an existing key
+        (the variant registry_missing_value; a missing key always answers 2)."""
         self.registry = registry
+        self.missing_value = missing_value
 
     def call(self, method: str, params: dict[str, object]) -> dict[str, object]:
         hive = params.get("hDefKey", HKEY_LOCAL_MACHINE)
@@ -227,7 +246,7 @@ class StdRegProv:
 
     def _get(self, method: str, hive: int, path: str, name: str) -> dict[str, object]:
         kind, out = self._GETTERS[method]
-        code, value = self.registry.read(hive, path, name, kind)
+        code, value = self.registry.read(hive, path, name, kind, self.missing_value)
         data = value.data if value else None
         if isinstance(data, tuple | bytes):
             data = list(data)
