@@ -482,11 +482,11 @@ The `volact.kms.hresult` filter looks a code up on the controller, no Windows ho
 also decodes codes this page does not list (Win32, WMI, WinRM and Software Licensing ranges):
 
 ```sh
-ansible localhost -m ansible.builtin.debug -a "msg={{{{ -1073418124 | volact.kms.hresult }}}}"
+scripts/ansible ansible localhost -m ansible.builtin.debug \\
+    -a "msg={{{{ -1073418124 | volact.kms.hresult }}}}"
 ```
 
-(From a checkout, after `scripts/setup`, first:
-`export PATH=$PWD/.venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=$PWD/.venv/collections`.)
+(That is from a checkout; where the collection is installed, drop `scripts/ansible`.)
 
 Errors that are not HRESULTs:
 

@@ -8,6 +8,7 @@ test-only ``results`` callback in ``plugins/callback``).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -129,3 +130,16 @@ def lab(request: pytest.FixtureRequest):
 def run_playbook_fixture():
     """``run_playbook(lab, text, ...)``, as a fixture so test modules need no imports."""
     return run_playbook
+
+
+@pytest.fixture
+def default_lab_ports():
+    """Held by tests that start a lab on the default ports (5985/5986, as a user's
+    ``scripts/lab up`` or ``scripts/demo`` does): two such labs at once would collide on the same
+    loopback addresses, so under ``pytest -n`` they take turns."""
+    with open(tempfile.gettempdir() + "/volact-kms-default-lab-ports.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

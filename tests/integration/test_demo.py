@@ -8,9 +8,12 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.usefixtures("default_lab_ports")
 def test_demo_deploys_converges_reports_and_cleans_up(tmp_path):
     state, report = tmp_path / "lab", tmp_path / "report"
     env = {**os.environ, "KMSLAB_STATE": str(state), "KMS_AUDIT_REPORT_DIR": str(report)}

@@ -8,6 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +29,7 @@ def named_processes(workdir: str) -> list[str]:
     return [line for line in found.stdout.splitlines() if workdir in line]
 
 
+@pytest.mark.usefixtures("default_lab_ports")
 def test_a_thousand_machines_come_up_and_go_down_within_a_minute(tmp_path, record_property):
     state_dir = tmp_path / "lab"
     begun = time.monotonic()
