@@ -62,3 +62,38 @@ def test_a_thousand_machines_come_up_and_go_down_within_a_minute(tmp_path, recor
     assert not alive
     assert named_processes(state["bind_workdir"]) == []
     assert not (state_dir / "lab.json").exists()
+
+
+def lab_cli(*args: str, state_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    prefix = ["--state-dir", str(state_dir)] if state_dir else []
+    return subprocess.run(
+        [str(ROOT / "scripts" / "lab"), *prefix, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_help_and_messages_name_the_command_a_user_has(tmp_path):
+    shown = lab_cli("--help")
+    assert shown.returncode == 0
+    assert shown.stdout.startswith("usage: scripts/lab")
+    assert "``" not in shown.stdout
+    assert "kmslab up" not in shown.stdout
+    status = lab_cli("status", state_dir=tmp_path)
+    assert status.returncode != 0
+    assert "(scripts/lab up starts one)" in status.stderr
+
+
+def test_variants_are_listed_with_their_sources_and_a_wrong_one_is_refused(tmp_path):
+    listed = lab_cli("variants")
+    assert listed.returncode == 0
+    for name in ("registry_missing_value", "null_array", "spp_method_failure", "projection_items"):
+        assert f"{name} = " in listed.stdout
+    assert "operation_timeout_cap = 60 (default) | none" in listed.stdout
+    assert listed.stdout.count("source: ") == listed.stdout.count(" (default)")
+    refused = lab_cli("up", "--variant", "null_array=maybe", state_dir=tmp_path)
+    assert refused.returncode != 0
+    assert "variant null_array has no value 'maybe'; choose one of nil, omit" in refused.stderr
+    assert not (tmp_path / "lab.json").exists()
