@@ -5,6 +5,7 @@
     scripts/lab variants                  # every variant: its values, default and source
     scripts/lab status
     scripts/lab fault pc001 --hresult 0xC004F074 --method Activate
+    scripts/lab fault pc001 --slow-method Activate --seconds 90
     scripts/lab drift kms1 --registry DnsDomainPublishList --multi "corp.lab.test, 5, 10"
     scripts/lab key pc002 --channel mak --activate   # back to MAK, as slmgr /ipk and /ato would
     scripts/lab restart kms1              # sppsvc restarts: registry drift takes effect
@@ -207,6 +208,13 @@ def parser() -> argparse.ArgumentParser:
     fault.add_argument("--method", help="e.g. Activate, InstallProductKey")
     fault.add_argument("--class-name", default="SoftwareLicensingProduct")
     fault.add_argument("--timeout-method", help="answer w:TimedOut on this method")
+    fault.add_argument(
+        "--slow-method",
+        help="this method takes --seconds of simulated time: it runs, but past the request's "
+        "OperationTimeout (capped per the operation_timeout_cap variant) the client gets "
+        "w:TimedOut",
+    )
+    fault.add_argument("--seconds", type=float, help="with --slow-method")
     fault.add_argument("--clear", action="store_true")
     drift = commands.add_parser("drift", help="change a machine behind Ansible's back")
     drift.add_argument("machine")
@@ -259,6 +267,8 @@ def _fault_arguments(args: argparse.Namespace) -> dict[str, Any]:
         "method": args.method,
         "class_name": args.class_name,
         "timeout": args.timeout_method,
+        "slow_method": args.slow_method,
+        "seconds": args.seconds,
         "clear": args.clear,
     }
     return {key: value for key, value in arguments.items() if value is not None}

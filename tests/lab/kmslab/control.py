@@ -36,10 +36,12 @@ def fault(
     class_name: str = "SoftwareLicensingProduct",
     timeout: str | None = None,
     ran: bool = True,
+    slow_method: str | None = None,
+    seconds: float | None = None,
     clear: bool = False,
 ) -> dict[str, Any]:
-    """Inject (or clear) a fault on one machine: at the wire (unreachable, 401, latency) or in the
-    model (an HRESULT or a timeout on a method)."""
+    """Inject (or clear) a fault on one machine: at the wire (unreachable, 401, latency, a method
+    that takes simulated time) or in the model (an HRESULT or a timeout on a method)."""
     listener = _listener(lab, machine)
     model = lab.machine(machine)
     if clear:
@@ -57,6 +59,10 @@ def fault(
         lab.call(model.faults.fail_method, class_name, method, int(hresult, 0))
     if timeout is not None:
         lab.call(model.faults.timeout_method, class_name, timeout, ran=ran)
+    if (slow_method is None) != (seconds is None):
+        raise ValueError("--slow-method and --seconds go together")
+    if slow_method is not None and seconds is not None:
+        lab.slow_method(machine, slow_method, seconds, class_name=class_name)
     return {"machine": machine, "plan": repr(listener.plan)}
 
 

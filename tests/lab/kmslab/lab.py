@@ -187,6 +187,22 @@ class Lab:
         """What one machine's WS-Man listener has seen (thread-safe)."""
         return self.server.machine(self.machines[name].fqdn).counters.snapshot()
 
+    def slow_method(
+        self,
+        name: str,
+        method: str,
+        seconds: float,
+        *,
+        class_name: str | None = None,
+        times: int | None = None,
+    ) -> None:
+        """Make ``method`` on machine ``name`` take ``seconds`` of simulated time, ``times`` times
+        or until ``clear_faults``: it runs to the end, and the client gets ``w:TimedOut`` when
+        that is longer than its OperationTimeout as capped by the ``operation_timeout_cap``
+        variant (MS-WSMV 3.1.4.1.6). Nothing sleeps."""
+        listener = self.server.machine(self.machines[name].fqdn)
+        listener.slow(method, seconds, class_name=class_name, times=times)
+
     def requests(self, name: str) -> dict[str, int]:
         """WS-Man requests by operation (Enumerate, Get, Invoke, Create, ...) on one machine."""
         return dict(self.counters(name).operations)

@@ -26,13 +26,32 @@ _KIND_TO_HRESULT = {
 
 # Out parameters whose CIM type the value alone does not tell (StdRegProv, wsman-wire §4.4).
 _OUT_TYPES = {"types": "sint32[]", "uvalue": "uint32"}
+# StdRegProv's array out parameters, per method (Microsoft's StdRegProv method pages: EnumKey and
+# EnumValues "sNames" string[], EnumValues "Types" sint32[], GetMultiStringValue "sValue"
+# string[], GetBinaryValue "uValue" uint8[]). Declared so a NULL one (a missing key or value)
+# is still an array on the wire and follows the null_array variant.
+_ARRAY_OUT = {
+    ("enumkey", "snames"): "string[]",
+    ("enumvalues", "snames"): "string[]",
+    ("enumvalues", "types"): "sint32[]",
+    ("getmultistringvalue", "svalue"): "string[]",
+    ("getbinaryvalue", "uvalue"): "uint8[]",
+}
 # Otherwise the value tells; bool before int, as bool is an int in Python.
 _BY_VALUE = ((bool, "boolean"), (int, "uint32"), (dt.datetime, "datetime"), (list, "string[]"))
 
 
-def _translate(error: Exception) -> Exception:
+# The spp_method_failure variant (kmslab.variants): how an SPP method's HRESULT reaches the client.
+# "wsmanfault": the wsman-wire §1.6 template (WSManFault Code = HRESULT; slmgr.vbs reads
+# Err.Number, so a fault is likely); "wmierror": the same HRESULT in an MSFT_WmiError detail, the
+# shape of capture winrb_wmi_error_v2.xml; "returnvalue": the method answers normally with the
+# HRESULT as its uint32 ReturnValue (unconfirmed).
+RETURN_VALUE = "returnvalue"
+
+
+def _translate(error: Exception, form: wire.FaultForm = "wsmanfault") -> Exception:
     if isinstance(error, model_errors.SppFault):
-        return wire.CimError(error.hresult, str(error))
+        return wire.CimError(error.hresult, str(error), form=form)
     if isinstance(error, model_errors.LabTimeout):
         return wire.OperationTimedOut(str(error))
     if isinstance(error, model_errors.CimError):
@@ -50,8 +69,12 @@ def _property(name: str, type_name: str, value: Any) -> Property:
     return Property(name, cim_type, value, is_array)
 
 
-def _out_type(name: str, value: Any) -> str:
-    """The CIM type of an out parameter, from its name where needed, else from its value."""
+def _out_type(method: str, name: str, value: Any) -> str:
+    """The CIM type of an out parameter, from its method and name where needed, else from its
+    value."""
+    array = _ARRAY_OUT.get((method.casefold(), name.casefold()))
+    if array is not None:
+        return array
     declared = _OUT_TYPES.get(name.casefold())
     if declared is not None:
         if isinstance(value, list) and not declared.endswith("[]"):
@@ -123,14 +146,20 @@ class ModelProvider:
             values[canonical] = (
                 params.strings(name) if type_name.endswith("[]") else params.string(name)
             )
+        form = self.machine.variants["spp_method_failure"]
         try:
             result = self.machine.cim.invoke(
                 class_name, method, dict(selectors) if selectors else None, values, namespace
             )
+        except model_errors.SppFault as error:
+            if form == RETURN_VALUE:
+                # The HRESULT as the method's uint32 ReturnValue; no out parameters.
+                return wire.MethodResult(error.hresult & 0xFFFFFFFF)
+            raise _translate(error, "wmierror" if form == "wmierror" else "wsmanfault") from None
         except Exception as error:
             raise _translate(error) from None
         out = tuple(
-            _property(name, _out_type(name, value), value)
+            _property(name, _out_type(method, name, value), value)
             for name, value in result.items()
             if name != "ReturnValue"
         )

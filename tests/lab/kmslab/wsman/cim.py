@@ -3,8 +3,11 @@
 """CIM types and values, and how WinRM's WMI plugin writes them as XML (wsman-wire §1.5).
 
 Scalars are element text; booleans ``true``/``false``; NULL is ``xsi:nil="true"``; arrays repeat the
-element once per item; a NULL array is one nil element; datetimes wrap their value in
-``<cim:Datetime>``. Empty arrays are left out (wsman-wire §1.5 marks that case unconfirmed).
+element once per item; datetimes wrap their value in ``<cim:Datetime>``. A NULL or empty array
+follows the lab variant ``null_array`` (``kmslab.variants``): ``nil`` (default) writes the element
+once with ``xsi:nil="true"`` as MS-WSMAN 3.1.4.1.26 / 3.2.4.1.12 require for null arrays;
+``omit`` writes nothing. Empty arrays have no form of their own on the wire (wsman-wire §1.5 marks
+them unconfirmed): both values treat them as NULL.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from xml.sax.saxutils import escape
 
 Scalar = str | bool | int | float | dt.datetime
 Value = Scalar | tuple[Scalar, ...] | None
+
+# Values of the ``null_array`` variant (kmslab.variants).
+NULL_ARRAY_NIL = "nil"
+NULL_ARRAY_OMIT = "omit"
 
 _INT_RANGES = {
     "uint8": (0, 2**8 - 1),
@@ -124,13 +131,18 @@ def scalar_text(cim_type: CimType, value: Scalar) -> str:
     return str(value)
 
 
-def element_xml(prefix: str, prop: Property) -> str:
+def element_xml(prefix: str, prop: Property, null_array: str = NULL_ARRAY_NIL) -> str:
     """The element(s) one property becomes inside an instance or ``_OUTPUT`` element.
 
     The ``xsi`` and ``cim`` prefixes must be declared by the enclosing element, as Windows does
-    on the instance root (wsman-wire §1.5 "instance root").
+    on the instance root (wsman-wire §1.5 "instance root"). ``null_array`` is the value of the
+    variant of that name: how a NULL or empty array travels (module docstring).
     """
     tag = f"{prefix}:{prop.name}"
+    if prop.is_array and not prop.value:
+        if null_array == NULL_ARRAY_OMIT:
+            return ""  # variant omit: no element at all (unconfirmed form)
+        return f'<{tag} xsi:nil="true"/>'  # MS-WSMAN 3.1.4.1.26: one element, xsi:nil="true"
     if prop.value is None:
         return f'<{tag} xsi:nil="true"/>'
     items = prop.value if isinstance(prop.value, tuple) else (prop.value,)

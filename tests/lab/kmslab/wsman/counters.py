@@ -8,7 +8,8 @@ event loop and the provider thread, so every access takes a lock; read them with
 
 The fault plan holds what ARCHITECTURE.md "The lab" asks of the control interface at the WS-Man
 level: unreachable (connection refused or reset), HTTP 401, added latency, a provider HRESULT on a
-chosen operation, and ``w:TimedOut`` on a chosen operation.
+chosen operation, ``w:TimedOut`` on a chosen operation, and a method that takes simulated time
+(``slow``: measured against the request's OperationTimeout, never slept).
 """
 
 from __future__ import annotations
@@ -120,6 +121,15 @@ class InjectedFault:
 
 
 @dataclass
+class SlowCall:
+    """A method that takes ``seconds`` of simulated time (``invoke.py`` compares them with the
+    request's effective OperationTimeout)."""
+
+    seconds: float
+    remaining: int | None = None  # None: until cleared
+
+
+@dataclass
 class FaultPlan:
     """Faults armed on one machine. Change it through ``Machine`` (thread-safe setters)."""
 
@@ -127,6 +137,7 @@ class FaultPlan:
     reject_auth: bool = False  # answer HTTP 401 to everything
     latency: float = 0.0  # seconds added before each HTTP response
     _rules: dict[tuple[str, str], InjectedFault] = field(default_factory=dict)
+    _slow: dict[tuple[str, str], SlowCall] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @staticmethod
@@ -153,9 +164,41 @@ class FaultPlan:
         with self._lock:
             self._rules[self._key(operation, class_name)] = InjectedFault(None, remaining=times)
 
+    def slow(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        class_name: str | None = None,
+        times: int | None = None,
+    ) -> None:
+        """Make ``method`` (on ``class_name`` or any class) take ``seconds`` of simulated time,
+        ``times`` times or until cleared. The method still runs in full; a client whose
+        effective OperationTimeout is shorter gets ``w:TimedOut``."""
+        if seconds < 0:
+            raise ValueError("a method cannot take negative time")
+        with self._lock:
+            self._slow[self._key(method, class_name)] = SlowCall(float(seconds), times)
+
+    def take_duration(self, method: str, class_name: str | None) -> float | None:
+        """The simulated seconds this call of ``method`` takes, if it was made slow (consumes
+        one use)."""
+        with self._lock:
+            for key in (self._key(method, class_name), self._key(method, None)):
+                slow = self._slow.get(key)
+                if slow is None:
+                    continue
+                if slow.remaining is not None:
+                    slow.remaining -= 1
+                    if slow.remaining <= 0:
+                        del self._slow[key]
+                return slow.seconds
+        return None
+
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
+            self._slow.clear()
         self.reject_auth = False
         self.latency = 0.0
 

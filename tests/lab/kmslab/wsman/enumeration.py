@@ -107,8 +107,9 @@ def _items_for(
     call: Call, class_uri: str, instances: list[Instance], mode: str | None
 ) -> list[str]:
     out = []
+    null_array = call.variants["null_array"]
     for instance in instances:
-        body = instance_xml(class_uri, instance)
+        body = instance_xml(class_uri, instance, null_array)
         if mode is None:
             out.append(body)
             continue
@@ -146,7 +147,11 @@ def _select_wql(call: Call, resource: ns.WmiResource, text: str) -> tuple[str, l
     call.inject("Enumerate", info.name)
     try:
         validate(query, info)
-        chosen = select(query, list(call.provider.instances(resource.namespace_key, info.name)))
+        instances = list(call.provider.instances(resource.namespace_key, info.name))
+        # Variant projection_items: "projected" keeps only the SELECT list (§5 item 5), "full"
+        # sends every property as if SELECT * (unconfirmed: no capture of a projection).
+        project = call.variants["projection_items"] == "projected"
+        chosen = select(query, instances, project=project)
     except WqlError:
         raise _bad_query(call, resource, text) from None
     return resource.class_uri(info.name), chosen

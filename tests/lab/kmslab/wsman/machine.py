@@ -102,6 +102,17 @@ class Machine:
     ) -> None:
         self.plan.time_out(operation, class_name=class_name, times=times)
 
+    def slow(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        class_name: str | None = None,
+        times: int | None = None,
+    ) -> None:
+        """``method`` takes ``seconds`` of simulated time (``FaultPlan.slow``)."""
+        self.plan.slow(method, seconds, class_name=class_name, times=times)
+
     def clear_faults(self) -> None:
         self.plan.clear()
         if self.plan.unreachable is not None:

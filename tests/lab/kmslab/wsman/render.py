@@ -7,7 +7,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape, quoteattr
 
 from . import names as ns
-from .cim import Property, element_xml
+from .cim import NULL_ARRAY_NIL, Property, element_xml
 from .provider import Instance, MethodResult
 
 
@@ -17,20 +17,24 @@ def _sorted(instance: Instance) -> list[Property]:
     return sorted(instance.properties, key=lambda prop: prop.name)
 
 
-def instance_xml(class_uri: str, instance: Instance) -> str:
-    """``<p:Class xmlns:p=<class URI> ... xsi:type="p:Class_Type">`` (wsman-wire §1.2, §1.5)."""
+def instance_xml(class_uri: str, instance: Instance, null_array: str = NULL_ARRAY_NIL) -> str:
+    """``<p:Class xmlns:p=<class URI> ... xsi:type="p:Class_Type">`` (wsman-wire §1.2, §1.5);
+    ``null_array``: the variant of that name (``cim.element_xml``)."""
     name = instance.class_name
-    props = "".join(element_xml("p", prop) for prop in _sorted(instance))
+    props = "".join(element_xml("p", prop, null_array) for prop in _sorted(instance))
     return (
         f'<p:{name} xmlns:p="{class_uri}" xmlns:cim="{ns.CIM_COMMON}" xmlns:xsi="{ns.XSI}"'
         f' xsi:type="p:{name}_Type">{props}</p:{name}>'
     )
 
 
-def output_xml(resource_uri: str, method: str, result: MethodResult) -> str:
+def output_xml(
+    resource_uri: str, method: str, result: MethodResult, null_array: str = NULL_ARRAY_NIL
+) -> str:
     """``<p:Method_OUTPUT>``: out params then ReturnValue last (captures winrb_invoke_1.xml and
-    openwsman_EnumKey.xml, including their namespace declaration order)."""
-    body = "".join(element_xml("p", prop) for prop in result.out_params)
+    openwsman_EnumKey.xml, including their namespace declaration order). Array out parameters
+    that are NULL or empty follow the ``null_array`` variant (``cim.element_xml``)."""
+    body = "".join(element_xml("p", prop, null_array) for prop in result.out_params)
     body += element_xml("p", Property("ReturnValue", result.return_type, result.return_value))
     return (
         f'<p:{method}_OUTPUT xmlns:xsi="{ns.XSI}" xmlns:p={quoteattr(resource_uri)}'

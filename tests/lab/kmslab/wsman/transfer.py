@@ -25,7 +25,7 @@ def get(call: Call) -> str:
         instance = call.provider.get(resource.namespace_key, info.name, selectors)
     except CimError as error:
         raise SoapFault(call.fault_for(error)) from None
-    body = instance_xml(resource.class_uri(info.name), instance)
+    body = instance_xml(resource.class_uri(info.name), instance, call.variants["null_array"])
     return envelope(
         prefixes=PREFIXES,
         action=ns.ACTION_GET + "Response",

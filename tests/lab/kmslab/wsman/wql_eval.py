@@ -56,10 +56,11 @@ def _predicate(expr: Compare | IsNull | Like, instance: Instance) -> bool:
     return _compare(prop, expr)
 
 
-def select(query: Query, instances: Sequence[Instance]) -> list[Instance]:
-    """Filter by WHERE and apply the projection (the properties the SELECT list names)."""
+def select(query: Query, instances: Sequence[Instance], *, project: bool = True) -> list[Instance]:
+    """Filter by WHERE and apply the projection (the properties the SELECT list names); with
+    ``project`` False every property stays (lab variant ``projection_items=full``)."""
     chosen = [instance for instance in instances if matches(query.where, instance)]
-    if query.properties is None:
+    if query.properties is None or not project:
         return chosen
     return [_project(instance, query.properties) for instance in chosen]
 

@@ -41,8 +41,15 @@ def test_values_serialise_as_wsman_wire_1_5() -> None:
     assert cim.element_xml("p", cim.boolean("B", True)) == "<p:B>true</p:B>"
     assert cim.element_xml("p", cim.string("S", None)) == '<p:S xsi:nil="true"/>'
     assert cim.element_xml("p", cim.strings("A", ("x", "y<"))) == "<p:A>x</p:A><p:A>y&lt;</p:A>"
-    assert cim.element_xml("p", cim.strings("A", ())) == ""
+    # A NULL or empty array: one nil element (MS-WSMAN 3.1.4.1.26, variant null_array=nil, the
+    # default), or none at all (null_array=omit).
+    assert cim.element_xml("p", cim.strings("A", ())) == '<p:A xsi:nil="true"/>'
     assert cim.element_xml("p", cim.strings("A", None)) == '<p:A xsi:nil="true"/>'
+    assert cim.element_xml("p", cim.strings("A", ()), cim.NULL_ARRAY_OMIT) == ""
+    assert cim.element_xml("p", cim.strings("A", None), cim.NULL_ARRAY_OMIT) == ""
+    assert (
+        cim.element_xml("p", cim.string("S", None), cim.NULL_ARRAY_OMIT) == '<p:S xsi:nil="true"/>'
+    )
     stamp = dt.datetime(2013, 4, 29, 11, 43, 11, 203125, tzinfo=dt.timezone(dt.timedelta(hours=-7)))
     assert (
         cim.element_xml("p", cim.datetime("D", stamp))
