@@ -18,7 +18,7 @@ import functools
 import math
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeAlias
@@ -249,17 +249,28 @@ def decode_element(element: ET.Element, spec: CimTypeSpec | None = None) -> Any:
     return decode_scalar_text(element.text or "", kind or CimType.STRING, where)
 
 
-def decode_properties(parent: ET.Element, types: TypeHints | None = None) -> dict[str, Any]:
+def decode_properties(
+    parent: ET.Element, types: TypeHints | None = None, only: Collection[str] | None = None
+) -> dict[str, Any]:
     """Decode the children of an instance (or ``_OUTPUT``) element, keyed by local name.
 
     A name that appears more than once is an array (§1.5: arrays are repeated elements); a hint
-    ending in ``[]`` makes even a single element a list, and a nil array stays ``None``.
-    Properties that are absent are simply not in the result (older Windows lacks some).
+    ending in ``[]`` makes even a single element a list. A NULL array comes as one ``xsi:nil``
+    element (MS-WSMAN 3.1.4.1.26) or, as some hosts may send it, not at all: a nil array is
+    ``None`` and a missing one is not in the result, so ``.get(name)`` reads both as ``None``
+    (callers write ``... or []``). Properties that are absent are simply not in the result (older
+    Windows lacks some).
+
+    ``only`` (lower-case names) keeps just those properties and skips the rest unread: a host
+    may answer ``SELECT a, b`` with every property of the class (wsman-wire.md §5 item 5, §7).
     """
     hints = parse_hints(types)
     grouped: dict[str, list[ET.Element]] = {}
     for child in _children(parent):
-        grouped.setdefault(local_name(child.tag), []).append(child)
+        name = local_name(child.tag)
+        if only is not None and name.lower() not in only:
+            continue
+        grouped.setdefault(name, []).append(child)
     result: dict[str, Any] = {}
     for name, elements in grouped.items():
         spec = hints.get(name.lower())

@@ -42,8 +42,8 @@ from ansible_collections.volact.kms.plugins.module_utils.spp import (
 )
 from ansible_collections.volact.kms.plugins.module_utils.spp_methods import (
     CLIENT_SETTINGS,
-    MethodFailed,
     Spp,
+    failure_text,
 )
 from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
     OperationTimedOut,
@@ -52,13 +52,16 @@ from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
 
 
 class StepFailed(KmsError):
-    """A write failed; ``changed`` says whether earlier writes of the run had succeeded."""
+    """A write failed; ``changed`` says whether earlier writes of the run had succeeded.
+
+    The message comes from the HRESULT when there is one, so a failure reads the same whether
+    the host sent a fault or a ReturnValue (``spp_methods.failure_text``)."""
 
     def __init__(self, step: str, error: Exception, changed: bool) -> None:
         self.step = step
-        self.hresult: int | None = getattr(error, "hresult", None) or getattr(error, "code", None)
+        self.hresult: int | None = error.hresult if isinstance(error, WsmanFault) else None
         self.changed = changed
-        super().__init__(f"{step} failed: {error}")
+        super().__init__(f"{step} failed: {failure_text(error)}")
 
 
 @dataclass
@@ -127,7 +130,7 @@ def kms_host_text(outcome: Outcome, product: Product | None) -> str | None:
 def _call(step: str, call: Callable[[], None], changed: bool) -> None:
     try:
         call()
-    except (WsmanFault, MethodFailed) as error:
+    except WsmanFault as error:  # a fault, or a ReturnValue (spp_methods.MethodFailed)
         raise StepFailed(step, error, changed) from None
 
 
@@ -138,7 +141,7 @@ def _install(spp: Spp, session: CimSession, outcome: Outcome, plan: ProductPlan)
         return
     except OperationTimedOut:
         pass  # the key may be installed all the same: read before deciding
-    except (WsmanFault, MethodFailed) as error:
+    except WsmanFault as error:
         raise StepFailed(step, error, outcome.changed) from None
     products = read_products(session, application_ids(outcome.request.scope))
     if locate(plan, products) is None:
@@ -189,10 +192,8 @@ def _attempt(spp: Spp, product: Product) -> tuple[str, int | None]:
         spp.activate(product.id)
     except OperationTimedOut:
         return "timeout", None
-    except WsmanFault as fault:
+    except WsmanFault as fault:  # a fault, or a ReturnValue (spp_methods.MethodFailed)
         return "fault", fault.hresult
-    except MethodFailed as failure:
-        return "fault", failure.code
     except KmsError as error:
         if getattr(error, "maybe_processed", False):  # a transport read timeout: may have run
             return "timeout", None

@@ -32,8 +32,13 @@ PRODUCT_CLASS = "SoftwareLicensingProduct"
 WINDOWS_APP_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"
 OFFICE_APP_IDS = ("0ff1ce15-a989-479d-af46-f275c6370663", "59a52881-a989-479d-af46-f275c6370663")
 
-# Activate contacts a KMS host or Microsoft; 20 s (pywinrm's default) is too short (§5.2).
-ACTIVATE_TIMEOUT = 120.0
+# The longest OperationTimeout WinRM honours: MS-WSMV 3.1.4.1.6 caps a requested timeout at the
+# MaxTimeoutms setting, 60000 ms by default (cfg:MaxTimeoutms in wsman-wire.md §1.3's capture).
+WINRM_MAX_TIMEOUT = 60.0
+# Activate contacts a KMS host or Microsoft; 20 s (pywinrm's default) is too short (§5.2). Asking
+# for more than the cap buys nothing: an Activate still running at 60 s answers w:TimedOut, and
+# the caller reads the product again to learn what happened.
+ACTIVATE_TIMEOUT = WINRM_MAX_TIMEOUT
 
 PRODUCT_TYPES: Mapping[str, str] = {
     "ID": "string",

@@ -2,8 +2,11 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Software Protection methods we call, each one WS-Man request (kms-facts.md §2.6).
 
-SPP reports failures as faults carrying the HRESULT (wsman-wire.md §5.7), which the session raises
-as :class:`WsmanFault`; a non-zero ``ReturnValue`` is reported the same way here.
+SPP reports failures as faults carrying the HRESULT (wsman-wire.md §1.6, §5.7), which the session
+raises as :class:`WsmanFault`. The fault's exact form is unconfirmed (§7), and a host might as
+well answer the method with the HRESULT as its ``ReturnValue``: that raises :class:`MethodFailed`,
+a :class:`WsmanFault` with the same ``hresult``, so every caller handles both alike. Messages
+about a failed step come from the HRESULT (:func:`failure_text`), never from the wire form.
 """
 
 from __future__ import annotations
@@ -21,15 +24,37 @@ from ansible_collections.volact.kms.plugins.module_utils.spp import (
     PRODUCT_CLASS,
     SERVICE_CLASS,
 )
+from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import WsmanFault
 
 
-class MethodFailed(KmsError):
-    """A method answered with a non-zero ReturnValue instead of a fault."""
+class MethodFailed(WsmanFault):
+    """An SPP method answered with a non-zero ``ReturnValue`` instead of a fault: the same error
+    as a fault with that HRESULT (``hresult``, its explanation and advice)."""
 
     def __init__(self, method: str, code: int) -> None:
         self.method = method
-        self.code = code
-        super().__init__(f"{method} failed: {hresult.describe(code)}")
+        super().__init__(
+            message=f"{method} answered ReturnValue {code}", hresult_code=code & 0xFFFFFFFF
+        )
+
+    @property
+    def what_happened(self) -> str:
+        return f"{self.method} failed: {hresult.describe(self.hresult)}"
+
+    @property
+    def what_to_do(self) -> str:
+        return ""  # hresult.describe already says it
+
+    def __str__(self) -> str:
+        return self.what_happened
+
+
+def failure_text(error: Exception) -> str:
+    """What a failed SPP call says: the HRESULT, its meaning and what to do (hresult.py) when
+    the error carries one, whatever form it came in (a fault with a WSManFault or an
+    MSFT_WmiError detail, or a ReturnValue); else the error itself."""
+    code = error.hresult if isinstance(error, WsmanFault) else None
+    return str(error) if code is None else hresult.describe(code)
 
 
 @dataclass(frozen=True)
