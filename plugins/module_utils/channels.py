@@ -64,7 +64,14 @@ def _from_product_key_channel(text: str) -> LicenseChannel | None:
     return None
 
 
+# Office MAK licenses describe themselves as "Office 16, RETAIL(MAK) channel" (public ospp.vbs
+# output; tests/lab/kmslab/model/office_licenses.py): a MAK, not the RETAIL token it starts with.
+_RETAIL_MAK_RE = re.compile(r"(?<![A-Za-z0-9_-])RETAIL\(MAK\)")
+
+
 def _from_description(text: str) -> LicenseChannel | None:
+    if _RETAIL_MAK_RE.search(text):
+        return LicenseChannel(ChannelKind.MAK, text, None, "Description")
     for token in _TOKEN_RE.findall(text):
         kind: ChannelKind | None = None
         sub = None

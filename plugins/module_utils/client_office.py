@@ -1,18 +1,32 @@
 # Copyright: volact.kms contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Which published Office GVLK belongs to an installed Office product.
+"""Which Office product a ``SoftwareLicensingProduct`` row is, and which published GVLK it takes.
 
 Office 2013 and later license through the Windows SPP store (ApplicationID ``0ff1ce15-…``, Office
-2010 ``59a52881-…``; kms-facts.md §2.8, UNCONFIRMED by Microsoft). The product is read from the
-``SoftwareLicensingProduct`` row's ``LicenseFamily`` (and the version in ``Name``), never from
-localized text. Two spellings are understood, both UNCONFIRMED against a Microsoft document:
+2010 through OSPP as ``59a52881-…``; kms-facts.md §2.8, UNCONFIRMED by Microsoft). The product is
+read from the row's ``LicenseFamily``, the version also from ``Name`` and the ApplicationID, never
+from ``Description`` or other text a reader could localize. What real SPP reports (public sources
+in tests/lab/kmslab/model/office_licenses.py):
 
-* Click-to-Run product IDs, as the lab names its rows: ``ProPlus2021Volume``,
-  ``VisioStd2019Volume``, ``ProPlusVolume`` (no year: Office 2016);
-* SPP license names as tools print them: ``Office16ProPlusVL_MAK``,
-  ``Office21ProPlus2021VL_KMS_Client_AE``, ``OfficeProPlusVL_MAK`` with ``Name`` "Office 15, …".
+==========================================  ====================================================
+``LicenseFamily``                           ``Name``
+==========================================  ====================================================
+``OfficeProPlus-KMS_Client`` (2010)         Office 14, OfficeProPlus-KMS_Client edition
+``OfficeProPlusVL_KMS_Client`` (2013)       Office 15, OfficeProPlusVL_KMS_Client edition
+``Office16ProPlusVL_KMS_Client``            Office 16, Office16ProPlusVL_KMS_Client edition
+``Office19ProPlus2019VL_KMS_Client_AE``     Office 19, Office19ProPlus2019VL_KMS_Client_AE edition
+``Office21ProPlus2021VL_MAK_AE1``           Office 21, Office21ProPlus2021VL_MAK_AE1 edition
+``Office24ProPlus2024VL_KMS_Client_AE``     Office 24, Office24ProPlus2024VL_KMS_Client_AE edition
+``OfficeKMSHostVL_KMS_Host`` (2016 host)    Office 16, OfficeKMSHostVL_KMS_Host edition
+==========================================  ====================================================
 
-The application part (``ProPlus``, ``VisioStd``, ``SkypeForBusiness``…) maps to the words of
+Read tolerantly: any case; with or without the version after "Office" (then ``Name``'s "Office NN"
+or the Office 2010 ApplicationID gives it) and an underscore after it (``Office24_KMSHost…``, as
+Microsoft's key configuration writes it); with or without the year in the SKU ("ProPlus2019" or
+"ProPlus"); with or without an ``_AE`` suffix, numbered or not; "VL", none or "-" before the
+channel (Office 2010). When ``LicenseFamily`` is empty, the same text in ``Name`` is used.
+
+The application part (``ProPlus``, ``VisioStd``, ``SkypeforBusiness``…) maps to the words of
 Microsoft's edition names once "Office", "LTSC" and the year are taken out ("Office LTSC
 Professional Plus 2024" → "professional plus"), and the version picks the family (kms-facts §3.2).
 """
@@ -20,9 +34,13 @@ Professional Plus 2024" → "professional plus"), and the version picks the fami
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ansible_collections.volact.kms.plugins.module_utils import gvlk
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.spp import OFFICE_APP_IDS
+
+OFFICE_2010_APP_ID = "59a52881-a989-479d-af46-f275c6370663"  # OSPP's Office 14 (§2.8)
 
 # Application token (case-folded) -> the words of its edition name in Microsoft's GVLK table.
 APPLICATIONS: dict[str, str] = {
@@ -37,6 +55,7 @@ APPLICATIONS: dict[str, str] = {
     "visioprofessional": "visio professional",
     "visiostd": "visio standard",
     "visiostandard": "visio standard",
+    "visioprem": "visio premium",  # Office 2010: OfficeVisioPrem-MAK
     "visiopremium": "visio premium",
     "access": "access",
     "excel": "excel",
@@ -67,10 +86,40 @@ FAMILIES: dict[str, str] = {
     "2024": "Office LTSC 2024",
 }
 
-_C2R = re.compile(r"(?P<app>[A-Za-z]+?)(?P<year>20\d\d)?Volume", re.ASCII)
-_SPP = re.compile(r"Office(?P<ver>\d\d)?(?P<app>[A-Za-z]+?)(?P<year>20\d\d)?VL(?:_\w*)?", re.ASCII)
-_NAME_VERSION = re.compile(r"Office\s+(?P<ver>\d\d)\b", re.ASCII)
+_LICENSE = re.compile(
+    r"office(?P<ver>\d\d)?_?(?P<app>[a-z]+?)(?P<year>20\d\d)?(?P<preview>preview)?"
+    r"(?P<kind>vl|r)?[_-](?P<channel>[a-z0-9_]+?)(?P<ae>_ae\d*)?",
+    re.ASCII | re.IGNORECASE,
+)
+_NAME = re.compile(
+    r"\s*office\s*(?P<ver>\d\d)?\s*,\s*(?P<family>\S+)\s+edition\s*", re.ASCII | re.IGNORECASE
+)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+@dataclass(frozen=True)
+class OfficeLicense:
+    """What an Office license's non-localized names say about it."""
+
+    version: str | None  # "14", "15", "16", "19", "21", "24", or a year; None when nothing says
+    application: str  # the SKU's application part as written: "ProPlus", "VisioStd", "KMSHost"
+    channel: str  # the license channel part, upper case: "KMS_CLIENT", "MAK", "KMS_HOST", "RETAIL"
+    volume: bool  # a volume (VL) license, not a retail ("R") one
+    preview: bool
+
+    @property
+    def family(self) -> str | None:
+        """The GVLK table's family, e.g. "Office LTSC 2021"; None for an unknown version."""
+        return FAMILIES.get(self.version or "")
+
+    @property
+    def is_kms_host(self) -> bool:
+        return self.application.casefold() == "kmshost" or self.channel == "KMS_HOST"
+
+    @property
+    def words(self) -> str | None:
+        """The words of the edition name in Microsoft's GVLK table; None when not an edition."""
+        return APPLICATIONS.get(self.application.casefold())
 
 
 def edition_words(edition: str) -> str:
@@ -79,45 +128,74 @@ def edition_words(edition: str) -> str:
     return " ".join(words).casefold()
 
 
-def _parse(license_family: str, name: str) -> tuple[str, str | None] | None:
-    """(application words, family) from a license family, or None when it is not understood."""
-    text = license_family.strip()
-    match = _C2R.fullmatch(text)
-    version: str | None = None
-    if match is not None:
-        # A Click-to-Run ID without a year is an Office 2016 product (ProPlusVolume).
-        version = match.group("year") or "2016"
-    else:
-        match = _SPP.fullmatch(text)
-        if match is None:
-            return None
-        found = _NAME_VERSION.search(name)
-        named = found.group("ver") if found else None
-        version = match.group("year") or match.group("ver") or named
-    words = APPLICATIONS.get(match.group("app").casefold())
-    if words is None:
+def recognise(
+    license_family: str | None, name: str = "", application_id: str | None = None
+) -> OfficeLicense | None:
+    """The Office license a row describes, or None when it is not one this module reads.
+
+    ``application_id`` (when given) must be an Office one; Office 2010's also gives the version.
+    """
+    app_id = (application_id or "").strip().casefold()
+    if app_id and app_id not in OFFICE_APP_IDS:
         return None
-    return words, FAMILIES.get(version or "")
+    named = _NAME.fullmatch(name or "")
+    text = (license_family or "").strip() or (named.group("family") if named else "")
+    match = _LICENSE.fullmatch(text)
+    if match is None:
+        return None
+    version = match.group("ver") or match.group("year")
+    if version is None and named is not None:
+        version = named.group("ver")
+    if version is None and app_id == OFFICE_2010_APP_ID:
+        version = "14"
+    kind = (match.group("kind") or "").casefold()
+    channel = match.group("channel").upper()
+    return OfficeLicense(
+        version=version,
+        application=match.group("app"),
+        channel=channel,
+        volume=kind != "r" and channel != "RETAIL",
+        preview=match.group("preview") is not None,
+    )
 
 
-def office_gvlk(license_family: str | None, name: str = "", field: str = "product") -> gvlk.Gvlk:
+def office_gvlk(
+    license_family: str | None,
+    name: str = "",
+    field: str = "product",
+    application_id: str | None = None,
+) -> gvlk.Gvlk:
     """The published GVLK of the Office product described by ``license_family`` and ``name``."""
     shown = f"{name or 'an Office product'} (LicenseFamily {license_family!r})"
     fix = (
         "Give its GVLK with product: office and key (Microsoft's Office GVLK table: "
         "https://learn.microsoft.com/office/volume-license-activation/gvlks)."
     )
-    parsed = _parse(license_family, name) if license_family else None
-    if parsed is None:
+    found = recognise(license_family, name, application_id)
+    if found is None:
         raise KmsInputError(field, f"{shown} is not an Office product this module recognises.", fix)
-    words, family = parsed
+    if found.is_kms_host:
+        raise KmsInputError(
+            field,
+            f"{shown} is an Office KMS host license (CSVLK); it has no KMS client key.",
+            "Leave the KMS host's Office license alone, or retire the host first.",
+        )
+    if not found.volume:
+        raise KmsInputError(
+            field,
+            f"{shown} is a retail Office license; only volume-licensed (VL) Office can be a KMS "
+            "client.",
+            "Install a volume edition of Office.",
+        )
+    family = found.family
     if family is None:
         raise KmsInputError(
             field, f"the Office version of {shown} has no published GVLKs in the catalog.", fix
         )
-    for edition in gvlk.editions(family):
-        if edition_words(edition) == words:
-            return gvlk.lookup(family, edition)
+    if not found.preview:  # previews have no published GVLK
+        for edition in gvlk.editions(family):
+            if edition_words(edition) == found.words:
+                return gvlk.lookup(family, edition)
     raise KmsInputError(
         field,
         f"{family} has no published GVLK for {shown}.",

@@ -161,7 +161,7 @@ def _office_target(product: Product) -> Target:
         )
     if product.channel.kind is ChannelKind.CSVLK:
         raise RefusedError(f"{product.name}: {conversion_needed(product.channel).reason}")
-    entry = office_gvlk(product.license_family, product.name)
+    entry = office_gvlk(product.license_family, product.name, application_id=product.application_id)
     return Target(ProductKey(entry.key), entry)
 
 
@@ -175,7 +175,8 @@ def _keyed_office(request: ClientRequest, office: Sequence[Product]) -> list[Pro
         matching = []
         for product in office:
             try:
-                if office_gvlk(product.license_family, product.name) == request.key_entry:
+                family, name, app = product.license_family, product.name, product.application_id
+                if office_gvlk(family, name, application_id=app) == request.key_entry:
                     matching.append(product)
             except KmsInputError:
                 continue

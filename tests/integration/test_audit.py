@@ -200,7 +200,7 @@ def test_the_json_report_says_what_the_fleet_is(audit):
     assert (pc001["kms_host"], pc001["kms_machine"]) == (f"kms1.{CORP}", "kms1")
     off001 = by_name(report["machines"], "off001")
     assert [(o["license_family"], o["state"]) for o in off001["office"]] == [
-        ("ProPlus2021Volume", "activated")
+        ("Office21ProPlus2021VL_KMS_Client_AE", "activated")
     ]
 
 

@@ -3,7 +3,7 @@
 kms1 carries a Windows Server 2022 host key and an Office LTSC 2021 host key; four other Office
 2021 clients of the fleet have asked it already, so the next Office client reaches the Office
 threshold of 5 (Windows clients stay below 25). The Office GVLK is chosen by the product's
-license family (the lab names them like Click-to-Run product IDs: ProPlus2021Volume). Each test
+license family, spelled as real SPP does (Office21ProPlus2021VL_MAK_AE1). Each test
 owns its machines, so the order of tests does not matter.
 """
 
@@ -105,7 +105,7 @@ def test_windows_and_office_convert_together_and_office_activates(lab, run_playb
     result = checked.result("suite", TASK)
     assert len(lab.writes("suite")) == journal
     assert result["changed"] is True
-    office_name = "Office, ProPlus2021Volume edition"
+    office_name = "Office 21, Office21ProPlus2021VL_MAK_AE1 edition"  # the MAK row, before
     assert result["diff"]["after"]["office"] == {
         office_name: {"channel": "Volume:GVLK", "key": "XXXXX-XXXXX-XXXXX-XXXXX-6F7TH"}
     }
@@ -124,7 +124,7 @@ def test_windows_and_office_convert_together_and_office_activates(lab, run_playb
         "confirmed": True,
     }
     assert office[0]["product"]["channel"] == "Volume:GVLK"
-    assert office[0]["product"]["license_family"] == "ProPlus2021Volume"
+    assert office[0]["product"]["license_family"] == "Office21ProPlus2021VL_KMS_Client_AE"
     assert office[0]["activation"]["state"] == "activated"
     # Windows (threshold 25) is still below it on this host: a warning, not a failure.
     assert result["activation"]["state"] == "below_threshold"
@@ -146,17 +146,17 @@ def test_explicit_office_key_converts_only_its_product(lab, run_playbook):
     assert keyed.rc == 0, keyed.output
     office = keyed.result("twosuites", TASK)["kms_client"]["office"]
     assert [(o["product"]["license_family"], o["converted"]) for o in office] == [
-        ("ProPlus2019Volume", True)
+        ("Office19ProPlus2019VL_KMS_Client_AE", True)
     ]
     every = run(lab, run_playbook, "twosuites", product="office", activate=False)
     office = every.result("twosuites", TASK)["kms_client"]["office"]
     assert {o["product"]["license_family"]: o["gvlk"]["key"] for o in office} == {
-        "ProPlus2019Volume": OFFICE_2019_GVLK,
-        "ProPlusVolume": OFFICE_2016_GVLK,
+        "Office19ProPlus2019VL_KMS_Client_AE": OFFICE_2019_GVLK,
+        "Office16ProPlusVL_KMS_Client": OFFICE_2016_GVLK,
     }
     assert {o["product"]["license_family"]: o["converted"] for o in office} == {
-        "ProPlus2019Volume": False,
-        "ProPlusVolume": True,
+        "Office19ProPlus2019VL_KMS_Client_AE": False,
+        "Office16ProPlusVL_KMS_Client": True,
     }
     again = run(lab, run_playbook, "twosuites", product="office", activate=False)
     assert again.result("twosuites", TASK)["changed"] is False

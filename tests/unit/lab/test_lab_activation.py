@@ -134,7 +134,9 @@ def test_office_has_its_own_count_with_threshold_five_and_at_most_ten() -> None:
     fleet, host = kms_fleet()
     admin.install_key(host, fleet.keys.csvlk("office2021").key)
     office_row = next(
-        row for row in host.cim.instances(SLP) if row["LicenseFamily"] == "KMSHostoffice2021"
+        row
+        for row in host.cim.instances(SLP)
+        if row["LicenseFamily"] == "Office21KMSHost2021VL_KMS_Host"
     )
     assert admin.activate_product(host, str(office_row["ID"])) == 0
     gvlk = fleet.keys.gvlk("Office LTSC 2021", "Office LTSC Professional Plus 2021").key

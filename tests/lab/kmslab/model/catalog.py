@@ -141,7 +141,7 @@ HOST_KEY_GROUPS: dict[str, HostKeyGroup] = {
             9,
             frozenset({"WS2022", "WS2025"}) | _WIN10_AND_LATER,
             frozenset({"Office2024"}),
-            "VOLUME_KMS_OFFICE24",
+            "VOLUME_KMS",  # served from office_licenses.HOST_LICENSES (OFF-KMS)
         ),
         HostKeyGroup(
             "office2021",
@@ -151,7 +151,7 @@ HOST_KEY_GROUPS: dict[str, HostKeyGroup] = {
             7,
             frozenset({"WS2016", "WS-SAC", "WS2019", "WS2022", "WS2025"}) | _WIN10_AND_LATER,
             frozenset({"Office2021"}),
-            "VOLUME_KMS_OFFICE21",
+            "VOLUME_KMS",  # served from office_licenses.HOST_LICENSES (OFF-KMS)
         ),
         HostKeyGroup(
             "office2019",
@@ -161,7 +161,7 @@ HOST_KEY_GROUPS: dict[str, HostKeyGroup] = {
             4,
             (_SERVERS_TO_2025 - {"WS2008", "WS2008R2"}) | {"W8.1"} | _WIN10_AND_LATER,
             frozenset({"Office2019"}),
-            "VOLUME_KMS_OFFICE19",
+            "VOLUME_KMS",  # served from office_licenses.HOST_LICENSES (OFF-KMS)
         ),
         HostKeyGroup(
             "office2016",
@@ -171,7 +171,7 @@ HOST_KEY_GROUPS: dict[str, HostKeyGroup] = {
             2,
             (_SERVERS_TO_2025 - {"WS2008"}) | _OLD_CLIENTS | _WIN10_AND_LATER,
             frozenset({"Office2016"}),
-            "VOLUME_KMS_OFFICE16",
+            "VOLUME_KMS",  # served from office_licenses.HOST_LICENSES (OFF-KMS)
         ),
     )
 }

@@ -136,13 +136,13 @@ IMAGES: dict[str, OsImage] = {
 
 @dataclass(frozen=True)
 class OfficeSuite:
-    """A volume Office product that can be installed on a lab machine (§3.2, §4.3)."""
+    """A volume Office product that can be installed on a lab machine (§3.2, §4.3). The names SPP
+    gives its license rows (Name, Description, LicenseFamily) are in office_licenses.py."""
 
     handle: str
     token: str
     family: str  # the GVLK table's family, e.g. "Office LTSC 2021"
     edition: str  # the GVLK table's edition, e.g. "Office LTSC Professional Plus 2021"
-    license_family: str  # lab value for SoftwareLicensingProduct.LicenseFamily
 
 
 OFFICE_SUITES: dict[str, OfficeSuite] = {
@@ -153,28 +153,18 @@ OFFICE_SUITES: dict[str, OfficeSuite] = {
             "Office2024",
             "Office LTSC 2024",
             "Office LTSC Professional Plus 2024",
-            "ProPlus2024Volume",
         ),
         OfficeSuite(
             "office2021-proplus",
             "Office2021",
             "Office LTSC 2021",
             "Office LTSC Professional Plus 2021",
-            "ProPlus2021Volume",
         ),
         OfficeSuite(
-            "office2019-proplus",
-            "Office2019",
-            "Office 2019",
-            "Office Professional Plus 2019",
-            "ProPlus2019Volume",
+            "office2019-proplus", "Office2019", "Office 2019", "Office Professional Plus 2019"
         ),
         OfficeSuite(
-            "office2016-proplus",
-            "Office2016",
-            "Office 2016",
-            "Office Professional Plus 2016",
-            "ProPlusVolume",
+            "office2016-proplus", "Office2016", "Office 2016", "Office Professional Plus 2016"
         ),
     )
 }

@@ -19,6 +19,7 @@ from kmslab.model.catalog import HOST_KEY_GROUPS, OFFICE_APP_ID, WINDOWS_APP_ID
 from kmslab.model.clock import minutes_until
 from kmslab.model.images import OfficeSuite, OsImage
 from kmslab.model.keys import DESCRIPTION_TAGS, KeyKind, LabKey
+from kmslab.model.office_licenses import CLIENT_LICENSES, HOST_LICENSES
 
 OOB_GRACE = timedelta(days=30)  # out-of-box grace (§2.9)
 OOT_GRACE = timedelta(days=30)  # out-of-tolerance grace; §2.9 states 30 days for Office
@@ -157,13 +158,14 @@ def windows_skus(target: OsImage) -> list[LicenseSku]:
                 )
             )
         elif group.application_id == OFFICE_APP_ID:
+            names = HOST_LICENSES[group.handle]  # sourced spellings, office_licenses.py
             rows.append(
                 LicenseSku(
                     sku_id("office-kms", group.handle),
                     OFFICE_APP_ID,
-                    f"Office, {group.name} edition",
-                    f"Office, {group.channel_tag} channel",
-                    f"KMSHost{group.handle}",
+                    names.name,
+                    names.description,
+                    names.license_family,
                     KeyKind.CSVLK,
                     group.name,
                     None,
@@ -176,22 +178,26 @@ def windows_skus(target: OsImage) -> list[LicenseSku]:
 
 
 def office_skus(suite: OfficeSuite) -> list[LicenseSku]:
-    return [
-        LicenseSku(
-            sku_id(suite.family, suite.edition, kind.value),
-            OFFICE_APP_ID,
-            f"Office, {suite.license_family} edition",
-            f"Office, {DESCRIPTION_TAGS[kind]} channel",
-            suite.license_family,
-            kind,
-            suite.family,
-            suite.edition,
-            None,
-            f"office:{suite.handle}",
-            suite.token,
+    """The suite's MAK and KMS client rows: two SKUs with their own names (office_licenses.py)."""
+    rows = []
+    for kind in (KeyKind.MAK, KeyKind.GVLK):
+        names = CLIENT_LICENSES[suite.handle, kind]
+        rows.append(
+            LicenseSku(
+                sku_id(suite.family, suite.edition, kind.value),
+                OFFICE_APP_ID,
+                names.name,
+                names.description,
+                names.license_family,
+                kind,
+                suite.family,
+                suite.edition,
+                None,
+                f"office:{suite.handle}",
+                suite.token,
+            )
         )
-        for kind in (KeyKind.MAK, KeyKind.GVLK)
-    ]
+    return rows
 
 
 def addon_sku(target: OsImage, key: LabKey) -> LicenseSku:

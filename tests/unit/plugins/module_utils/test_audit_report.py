@@ -90,8 +90,8 @@ def kms_host(count: int, publish: list[dict[str, Any]]) -> dict[str, Any]:
         required_count=25,
     )
     office = product(
-        "Office, ProPlus2021Volume KMS host",
-        "ProPlus2021Volume",
+        "Office 21, Office21KMSHost2021VL_KMS_Host edition",
+        "Office21KMSHost2021VL_KMS_Host",
         application="office",
         channel="Volume:CSVLK",
         channel_kind="csvlk",
@@ -343,7 +343,7 @@ def test_kms_host_count_against_every_threshold(model):
         {"product": "Windows Server", "required": 5, "count": 6, "reached": True},
         {"product": "Windows client OS", "required": 25, "count": 6, "reached": False},
         {
-            "product": "Office, ProPlus2021Volume KMS host",
+            "product": "Office 21, Office21KMSHost2021VL_KMS_Host edition",
             "required": 5,
             "count": 5,
             "reached": True,
@@ -493,7 +493,7 @@ def test_editions_table(model):
     assert enterprise["channels"] == {"gvlk": 1, "mak": 1}
     assert enterprise["names"] == ["pc002", "pc003"]
     assert rows[("Windows", "(not audited)")]["not_audited"] == 2
-    assert rows[("Office", "ProPlus2021Volume")]["activated"] == 1
+    assert rows[("Office", "Office21KMSHost2021VL_KMS_Host")]["activated"] == 1
     assert [r["product"] for r in model["editions"]][-1] == "Office"
     assert sum(r["machines"] for r in model["editions"] if r["product"] == "Windows") == 8
 
@@ -592,7 +592,7 @@ def test_html_shows_every_value(model):
     for code in ("0xC004F038", "SL_E_VL_NOT_ENOUGH_COUNT", "0x80070005", "0x8007232B"):
         assert code in page
     assert "What to do:" in page
-    assert "Office, ProPlus2021Volume KMS host \u2265 5:" in page
+    assert "Office 21, Office21KMSHost2021VL_KMS_Host edition \u2265 5:" in page
     assert "kms9.branch.example" in page
     assert "Connection refused: is WinRM listening?" in page
     assert "Generated 2026-11-21T10:00:00Z" in page

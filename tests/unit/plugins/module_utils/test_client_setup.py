@@ -17,11 +17,6 @@ from ansible_collections.volact.kms.plugins.module_utils.client_apply import (
     Reading,
     locate,
 )
-from ansible_collections.volact.kms.plugins.module_utils.client_office import (
-    APPLICATIONS,
-    edition_words,
-    office_gvlk,
-)
 from ansible_collections.volact.kms.plugins.module_utils.client_options import (
     BelowThreshold,
     Scope,
@@ -78,11 +73,13 @@ def gvlk_product(key: str = PRO_GVLK, **overrides) -> Product:
     )
 
 
-def office_product(family: str = "ProPlus2021Volume", **overrides) -> Product:
+def office_product(family: str = "Office21ProPlus2021VL_MAK_AE1", **overrides) -> Product:
+    """An Office row as SPP names it: "Office NN, <LicenseFamily> edition" (office_licenses.py)."""
+    version = family[len("Office") : len("Office") + 2]
     fields = {
         "ID": "99999999-2222-3333-4444-555555555555",
-        "Name": f"Office, {family} edition",
-        "Description": "Office, VOLUME_MAK channel",
+        "Name": f"Office {version}, {family} edition",
+        "Description": f"Office {version}, RETAIL(MAK) channel",
         "ApplicationID": OFFICE_APP_IDS[0],
         "LicenseFamily": family,
         "ProductKeyChannel": "Volume:MAK",
@@ -206,54 +203,7 @@ def test_published_key_keeps_its_catalog_row():
     assert request.key_entry.edition == "Enterprise"
 
 
-# Office mapping -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("family", "name", "edition"),
-    [
-        ("ProPlus2024Volume", "", "Office LTSC Professional Plus 2024"),
-        ("ProPlus2021Volume", "", "Office LTSC Professional Plus 2021"),
-        ("ProPlus2019Volume", "", "Office Professional Plus 2019"),
-        ("ProPlusVolume", "", "Office Professional Plus 2016"),
-        ("VisioStd2021Volume", "", "Visio LTSC Standard 2021"),
-        ("ProjectPro2019Volume", "", "Project Professional 2019"),
-        ("SkypeForBusiness2024Volume", "", "Skype for Business LTSC 2024"),
-        ("Office16ProPlusVL_MAK", "", "Office Professional Plus 2016"),
-        ("Office19Standard2019VL_KMS_Client_AE", "", "Office Standard 2019"),
-        ("Office21ProPlus2021VL_MAK_AE", "", "Office LTSC Professional Plus 2021"),
-        (
-            "OfficeProPlusVL_MAK",
-            "Office 15, OfficeProPlusVL_MAK edition",
-            "Office 2013 Professional Plus",
-        ),
-        ("Office14VisioPremiumVL_MAK", "", "Visio Premium 2010"),
-    ],
-)
-def test_office_license_family_maps_to_its_gvlk(family, name, edition):
-    assert office_gvlk(family, name).edition == edition
-
-
-@pytest.mark.parametrize(
-    ("family", "words"),
-    [
-        ("O365ProPlusRetail", "is not an Office product this module recognises"),
-        ("ProPlus2021Retail", "is not an Office product this module recognises"),
-        (None, "is not an Office product this module recognises"),
-        ("OfficeProPlusVL_MAK", "has no published GVLKs"),  # no version anywhere
-        ("OneNote2021Volume", "Office LTSC 2021 has no published GVLK"),
-    ],
-)
-def test_office_license_families_without_a_gvlk_are_refused(family, words):
-    with pytest.raises(KmsInputError) as caught:
-        office_gvlk(family)
-    assert words in str(caught.value)
-
-
-def test_every_office_edition_in_the_catalog_is_reachable():
-    reachable = set(APPLICATIONS.values())
-    missing = [e.label for e in gvlk.office_products() if edition_words(e.edition) not in reachable]
-    assert missing == []
+# The Office mapping, with the spellings real SPP reports: test_client_office.py.
 
 
 def test_no_two_published_gvlks_share_the_group_windows_shows():
@@ -412,17 +362,20 @@ def test_office_refusals():
     with pytest.raises(RefusedError, match="through OSPP"):
         plan_for({"product": "office"}, products=[product()])
     assert plan_for({"product": "all"}, products=[product()]).office == ()
-    retail = office_product("ProPlus2021Retail", ProductKeyChannel="Retail")
+    retail = office_product("Office21ProPlus2021R_Retail", ProductKeyChannel="Retail")
     with pytest.raises(RefusedError, match="Microsoft 365 Apps"):
         plan_for({"product": "office"}, products=[retail])
 
 
 def test_explicit_office_key_picks_its_product_among_several():
-    products = [office_product("ProPlus2019Volume"), office_product("ProPlusVolume", ID="x")]
+    products = [
+        office_product("Office19ProPlus2019VL_MAK_AE"),
+        office_product("Office16ProPlusVL_MAK", ID="x"),
+    ]
     plan = plan_for(
         {"product": "office", "key": "XQNVK-8JYDB-WJ9W3-YJ8YR-WFG99"}, products=products
     )
-    assert [p.product.license_family for p in plan.office] == ["ProPlusVolume"]
+    assert [p.product.license_family for p in plan.office] == ["Office16ProPlusVL_MAK"]
     with pytest.raises(KmsInputError, match="cannot be matched to exactly one"):
         plan_for(
             {"product": "office", "key": LAB_MAK, "allow_unpublished_key": True},
