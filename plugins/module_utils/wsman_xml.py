@@ -29,8 +29,10 @@ XSI_TYPE = f"{{{NS_XSI}}}type"
 
 # Characters XML 1.0 can carry at all (§2.2 of the XML spec); anything else cannot be sent.
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# Product-key shaped text is masked in anything we quote back from a server body.
-_KEY_SHAPE = re.compile(r"[A-Za-z0-9]{5}(?:-[A-Za-z0-9]{5}){4}")
+# Product-key shaped text is masked in anything we quote back from a server body or log. A longer
+# run of groups is masked whole: matching only five of them could start early and show a key's
+# fourth group beside its fifth.
+_KEY_SHAPE = re.compile(r"[A-Za-z0-9]{5}(?:-[A-Za-z0-9]{5}){4,}")
 # A DOCTYPE is the only place entities can be declared; refuse it before expat sees it.
 _DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
@@ -84,7 +86,7 @@ def escape_attr(text: str) -> str:
 
 
 def mask_secrets(text: str) -> str:
-    """Mask anything shaped like a product key, keeping only its last group."""
+    """Mask anything shaped like a product key (either case), keeping only its last group."""
     return _KEY_SHAPE.sub(lambda m: "XXXXX-XXXXX-XXXXX-XXXXX-" + m.group(0)[-5:], text)
 
 

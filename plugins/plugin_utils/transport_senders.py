@@ -77,6 +77,11 @@ class Sender:
         """The URL requests go to (for messages: it never holds a credential)."""
         return self._endpoint
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The credential this sender holds, for logs to remove (never for display)."""
+        return (self._secret,) if self._secret else ()
+
     def send(self, xml: str, *, operation_timeout: int | None = None) -> bytes:
         """POST one envelope and return the reply body.
 

@@ -5,7 +5,8 @@
 Validate the task's arguments against the module file's argument spec (before anything is sent),
 open a WS-Man session on the task's own connection, let the module read, plan and (unless in
 check mode) apply, and turn every error into a failed task that says what happened and what to
-do. The wire cost of the task is reported under ``wsman``.
+do. The wire cost of the task is reported under ``wsman``. With ``VOLACT_KMS_WIRE_LOG`` set, every
+exchange is also written to the wire log (``wire_log.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
     OperationTimedOut,
     WsmanFault,
 )
+from ansible_collections.volact.kms.plugins.plugin_utils.wire_log import WireLog, no_log_values
 from ansible_collections.volact.kms.plugins.plugin_utils.wsman_transport import (
     TransportError,
     TransportKind,
@@ -84,11 +86,16 @@ class WindowsAction(ActionBase):
 
         sender = None
         session = None
+        log = None
         try:
             sender = sender_for(self._connection)
             settings = sender.settings
+            log = self._wire_log(
+                task_vars, [*sender.secrets, *no_log_values(self.argument_spec, args)]
+            )
+            send = functools.partial(sender.send)
             session = CimSession(
-                functools.partial(sender.send),
+                send if log is None else log.wrap(send),
                 operation_timeout=settings.operation_timeout,
                 max_envelope_size=settings.max_envelope_size,
             )
@@ -115,13 +122,24 @@ class WindowsAction(ActionBase):
         finally:
             if sender is not None:
                 sender.close()
-        if session is not None:
-            result["wsman"] = {
-                "requests": session.requests,
-                "bytes_sent": session.bytes_sent,
-                "bytes_received": session.bytes_received,
-            }
+        _report_wire(result, session, log)
         return result
+
+    def _wire_log(self, task_vars: Any, secrets: list[str]) -> WireLog | None:
+        host = (task_vars or {}).get("inventory_hostname") or "host"
+        return WireLog.from_environment(str(host), secrets)
+
+
+def _report_wire(result: dict[str, Any], session: CimSession | None, log: WireLog | None) -> None:
+    """The task's wire cost, and what the wire log could not write."""
+    if log is not None and log.problems:
+        result.setdefault("warnings", []).extend(log.problems)
+    if session is not None:
+        result["wsman"] = {
+            "requests": session.requests,
+            "bytes_sent": session.bytes_sent,
+            "bytes_received": session.bytes_received,
+        }
 
 
 def _hex(code: int | None) -> str | None:
