@@ -17,6 +17,7 @@ from typing import Any
 
 from ansible_collections.volact.kms.plugins.module_utils import hresult
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError
+from ansible_collections.volact.kms.plugins.module_utils.wsman_xml import mask_secrets
 
 # WSManFault Code of an OperationTimeout (0x80338029), as pywinrm tests for it (wsman-wire.md §1.6).
 TIMED_OUT_CODE = 2150858793
@@ -47,6 +48,17 @@ SUBCODE_ADVICE: Mapping[str, str] = MappingProxyType(
 )
 
 
+def _masked(value: Any) -> Any:
+    """``value`` with every product key masked, in strings at any depth."""
+    if isinstance(value, str):
+        return mask_secrets(value)
+    if isinstance(value, Mapping):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(item) for item in value]
+    return value
+
+
 def _rebuild(cls: type[WsmanError], state: dict[str, Any]) -> WsmanError:
     error = cls.__new__(cls)
     error.__dict__.update(state)
@@ -67,8 +79,8 @@ class WsmanProtocolError(WsmanError):
     """The response cannot be used: malformed, not SOAP, wrong RelatesTo, too large, wrong shape."""
 
     def __init__(self, problem: str, *, detail: str = "", http_status: int | None = None) -> None:
-        self.problem = problem
-        self.detail = detail
+        self.problem = mask_secrets(problem)
+        self.detail = mask_secrets(detail)
         self.http_status = http_status
         super().__init__(str(self))
 
@@ -90,6 +102,10 @@ class WsmanFault(WsmanError):
     ``hresult`` the best HRESULT found (see :func:`wsman_fault.select_hresult`); ``message``
     the innermost ``WSManFault`` message; ``wmi_error`` the decoded ``MSFT_WmiError``
     properties; ``extended_error`` the decoded ``__ExtendedStatus``.
+
+    A server may echo a method's parameters into a fault (``__ExtendedStatus.ParameterInfo``, the
+    message), ``InstallProductKey``'s key among them: every text is kept with product keys masked,
+    like every other output.
     """
 
     def __init__(
@@ -110,20 +126,20 @@ class WsmanFault(WsmanError):
         action: str = "",
         http_status: int | None = None,
     ) -> None:
-        self.code = code
-        self.subcode = subcode
-        self.subcode_name = subcode.rpartition(":")[2]
-        self.reason = reason
-        self.message = message
+        self.code = mask_secrets(code)
+        self.subcode = mask_secrets(subcode)
+        self.subcode_name = self.subcode.rpartition(":")[2]
+        self.reason = mask_secrets(reason)
+        self.message = mask_secrets(message)
         self.wsman_code = wsman_code
         self.provider_code = provider_code
         self.hresult = hresult_code
-        self.machine = machine
-        self.provider = provider
-        self.provider_path = provider_path
-        self.wmi_error = dict(wmi_error) if wmi_error is not None else None
-        self.extended_error = dict(extended_error) if extended_error is not None else None
-        self.action = action
+        self.machine = mask_secrets(machine)
+        self.provider = mask_secrets(provider)
+        self.provider_path = mask_secrets(provider_path)
+        self.wmi_error = _masked(dict(wmi_error)) if wmi_error is not None else None
+        self.extended_error = _masked(dict(extended_error)) if extended_error is not None else None
+        self.action = mask_secrets(action)
         self.http_status = http_status
         self.explanation = hresult.explain(hresult_code) if hresult_code is not None else None
         super().__init__(str(self))
