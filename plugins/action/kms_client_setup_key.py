@@ -1,7 +1,8 @@
 # Copyright: volact.kms contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin of ``kms_client_setup_key``: options checked on the controller, then read, plan,
-apply and report over WS-Management (the logic is in module_utils/client_*.py)."""
+apply and report over WS-Management (the logic is in module_utils/client_*.py); in check mode,
+the SRV records of a client that finds its KMS host in DNS are looked up from the controller."""
 
 from __future__ import annotations
 
@@ -34,4 +35,12 @@ class ActionModule(WindowsAction):
 
     def execute(self, context: Context) -> dict[str, Any]:
         outcome = converge(context.session, context.request, context.check_mode)
+        if context.check_mode:
+            # Would DNS discovery find a host? Imported here: dnspython stays out of the workers
+            # of real runs (memory per worker, docs/performance.md).
+            from ansible_collections.volact.kms.plugins.module_utils.client_discovery import (  # noqa: PLC0415
+                check_discovery,
+            )
+
+            check_discovery(context.session, outcome)
         return build_result(outcome, context.diff)

@@ -33,6 +33,9 @@ class State(Enum):
     UNKNOWN = "unknown"  # Activate timed out and the product is not licensed when read again
     NOT_REQUESTED = "not_requested"  # activate: false
     WOULD_ACTIVATE = "would_activate"  # check mode: an attempt would be made
+    # Check mode: the client finds hosts in DNS and its domain has no _vlmcs._tcp record, so the
+    # attempt would fail with 0x8007232B (client_discovery.py).
+    WOULD_FAIL_NO_SRV = "would_fail_no_srv"
 
 
 @dataclass(frozen=True)
@@ -117,9 +120,20 @@ def below_threshold(
 
 def failed(name: str, code: int | None, detail: str, kms_host: str | None) -> Activation:
     """An Activate that failed with ``code`` (None: no HRESULT, ``detail`` says what failed)."""
-    where = f" (KMS host: {kms_host})" if kms_host else " (KMS host: found in DNS)"
     text = hresult.describe(code) if code is not None else detail
-    return Activation(State.FAILED, name, f"Activating {name} failed{where}: {text}", code)
+    where = failed_where(code, kms_host)
+    return Activation(State.FAILED, name, f"Activating {name} failed ({where}): {text}", code)
+
+
+def failed_where(code: int | None, kms_host: str | None) -> str:
+    """Which KMS host a failed attempt went to, in words that agree with ``code``: a DNS error
+    means discovery found no host, whatever host the client found on an earlier run."""
+    pinned = kms_host is not None and kms_host.endswith("(pinned)")
+    if code is not None and hresult.explain(code).category == hresult.DNS and not pinned:
+        return "KMS host: none found in DNS"
+    if kms_host:
+        return f"KMS host: {kms_host}"
+    return "KMS host: from DNS discovery"
 
 
 def timed_out(name: str, product: Product | None, kms_host: str | None) -> Activation:

@@ -64,6 +64,10 @@ class ClientRequest:
     host_caching: bool | None = None
     activate: bool = True
     below_threshold: BelowThreshold = BelowThreshold.WARN
+    # Check mode only: the DNS server asked for the _vlmcs._tcp records of a client that finds
+    # hosts in DNS (None: the controller's resolver). An IPv6 address is kept without brackets.
+    dns_server: str | None = None
+    dns_port: int = 53
 
     @property
     def manages_host(self) -> bool:
@@ -198,6 +202,7 @@ def parse_request(args: Mapping[str, Any]) -> ClientRequest:
     if raw_domain is not None and not clear_domain:
         domain = normalize_domain(raw_domain, "lookup_domain")
     caching = args.get("host_caching")
+    dns_server, dns_port = _dns_server(args)
     return ClientRequest(
         scope=scope,
         key=key,
@@ -210,4 +215,26 @@ def parse_request(args: Mapping[str, Any]) -> ClientRequest:
         host_caching=None if caching is None else bool(caching),
         activate=args.get("activate", True) is not False,
         below_threshold=BelowThreshold(args.get("below_threshold") or "warn"),
+        dns_server=dns_server,
+        dns_port=dns_port,
     )
+
+
+def _dns_server(args: Mapping[str, Any]) -> tuple[str | None, int]:
+    raw = args.get("dns_server")
+    port = _port(args.get("dns_port"), "dns_port")
+    server = raw.strip() if isinstance(raw, str) else None
+    if not server:
+        if port is not None:
+            raise KmsInputError(
+                "dns_port",
+                "a port is only used with dns_server.",
+                "Give dns_server too, or leave dns_port out to ask the controller's resolver.",
+            )
+        return None, 53
+    literal = server[1:-1] if server.startswith("[") and server.endswith("]") else server
+    try:
+        server = ipaddress.ip_address(literal).compressed
+    except ValueError:
+        server = normalize_domain(server, "dns_server")
+    return server, 53 if port is None else port

@@ -43,7 +43,9 @@ description:
     Converting, pinning a host and activating takes 8 (the two reads, C(InstallProductKey),
     C(RefreshLicenseStatus), C(SetKeyManagementServiceMachine), a read to find the new KMS client
     row, C(Activate), a read of the outcome). The result reports the count under
-    RV(wsman.requests).'
+    RV(wsman.requests). In check mode, a product that would be activated through DNS discovery
+    with no lookup domain costs one request more (C(Win32_ComputerSystem), for the machine''s
+    domain), and the controller sends one DNS query.'
 author:
   - volact.kms contributors (@volact)
 extends_documentation_fragment:
@@ -56,7 +58,11 @@ attributes:
     support: full
     details: Reads only; reports what would change. An activation that would be attempted shows as
       RV(activation.state=would_activate) and is not counted as a change, since only the KMS host
-      can tell whether it would succeed.
+      can tell whether it would succeed. When the client would find its KMS host through DNS (no
+      host pinned), the controller looks up the C(_vlmcs._tcp) SRV records of the client's lookup
+      domain, else of its domain (C(Win32_ComputerSystem.Domain)), at O(dns_server) or the
+      controller's resolver; with none, the task warns and reports
+      RV(activation.state=would_fail_no_srv) instead (the real run would fail with 0x8007232B).
   diff_mode:
     support: full
     details: Shows each managed product's channel and masked key, and the managed client settings,
@@ -136,6 +142,22 @@ options:
     type: str
     choices: [fail, warn, ignore]
     default: warn
+  dns_server:
+    description:
+      - Check mode only. The DNS server (address or name) asked for the C(_vlmcs._tcp) SRV
+        records when the client would find its KMS host through DNS. The clients' own DNS server
+        is the best judge. When not given, the controller's resolver (C(/etc/resolv.conf)) is
+        asked.
+      - No record there gives RV(activation.state=would_fail_no_srv) and a warning, not a
+        failure (a play earlier in the same run may publish them). When DNS does not answer, the
+        task warns and keeps RV(activation.state=would_activate).
+      - The client's DNS suffix search list is not read, so records it would find only through
+        that list are not seen.
+    type: str
+  dns_port:
+    description:
+      - Port of O(dns_server); 53 when not given. Requires O(dns_server).
+    type: int
 notes:
   - Supports C(ansible_connection=winrm) and C(psrp) only; see C(docs/transport.md).
   - 'Office license families are mapped to Microsoft''s Office GVLK table by the application
@@ -170,6 +192,11 @@ EXAMPLES = r"""
     product: all
     kms_host: "2001:db8::10"
     host_caching: false
+
+- name: Preview a rollout; warn where the clients' domain has no _vlmcs._tcp records
+  volact.kms.kms_client_setup_key:
+    dns_server: 192.0.2.53
+  check_mode: true
 
 - name: Back to DNS discovery in a disjoint namespace, no activation now
   volact.kms.kms_client_setup_key:
@@ -248,7 +275,9 @@ activation:
     state:
       description: V(activated), V(already_activated), V(below_threshold), V(failed), V(unknown)
         (Activate timed out and the product is not licensed when read again), V(not_requested),
-        V(would_activate) (check mode).
+        V(would_activate) (check mode), V(would_fail_no_srv) (check mode, the client finds its
+        KMS host through DNS and its domain has no C(_vlmcs._tcp) SRV record; see
+        O(dns_server)).
       type: str
       sample: below_threshold
     product:
@@ -258,7 +287,8 @@ activation:
       description: What happened and what to do.
       type: str
     hresult:
-      description: The HRESULT of a failed attempt, for example V(0xC004F038).
+      description: The HRESULT of a failed attempt, for example V(0xC004F038); with
+        V(would_fail_no_srv), the one the attempt would fail with (V(0x8007232B)).
       type: str
     current_count:
       description: The KMS host's count, when the client can see it (it cannot over WMI).
@@ -271,7 +301,8 @@ activation:
       description: How many more machines the host must count, when the count is known.
       type: int
     kms_host:
-      description: The KMS host used, as the client knows it (pinned, or found in DNS).
+      description: The KMS host used, as the client knows it (pinned, or found in DNS; in
+        check mode also the host the client cached, when its domain has no SRV record).
       type: str
       sample: kms1.corp.contoso.com:1688 (pinned)
 hresult:
@@ -313,10 +344,12 @@ ARGUMENT_SPEC = {
         "choices": ["fail", "warn", "ignore"],
         "default": "warn",
     },
+    "dns_server": {"type": "str"},
+    "dns_port": {"type": "int"},
 }
 
 # discovery with kms_host is refused by the action plugin, only when discovery is true.
-SPEC_OPTIONS = {"required_by": {"kms_port": "kms_host"}}
+SPEC_OPTIONS = {"required_by": {"kms_port": "kms_host", "dns_port": "dns_server"}}
 
 
 def main() -> None:
