@@ -11,10 +11,15 @@ as the underlying WinRM connections are (wsman-wire.md §5.11).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias
 
-from ansible_collections.volact.kms.plugins.module_utils.cim import TypeHints, parse_hints
+from ansible_collections.volact.kms.plugins.module_utils.cim import (
+    TypeHints,
+    decode_properties,
+    parse_hints,
+)
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
 from ansible_collections.volact.kms.plugins.module_utils.wsman import (
     PYWINRM_TO,
@@ -48,6 +53,25 @@ Send = Callable[..., Reply]
 DEFAULT_MAX_ELEMENTS = 100
 # A runaway server that never ends an enumeration must not hang a play.
 DEFAULT_MAX_PULLS = 1000
+
+_SELECT_LIST = re.compile(r"\s*SELECT\s+(?P<names>.+?)\s+FROM\s", re.IGNORECASE | re.DOTALL)
+_PROPERTY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def selected_names(wql: str) -> frozenset[str] | None:
+    """The lower-case property names of ``SELECT a, b FROM ...``; None for ``SELECT *`` (or a
+    select list this does not read): then every property is kept.
+
+    How Windows renders the items of a projection is unconfirmed (wsman-wire.md §5 item 5, §7):
+    a host may send every property of the class, so rows keep only what the query asked for.
+    """
+    found = _SELECT_LIST.match(wql)
+    if found is None:
+        return None
+    names = [name.strip() for name in found.group("names").split(",")]
+    if not all(_PROPERTY.match(name) for name in names):
+        return None
+    return frozenset(name.lower() for name in names)
 
 
 class CimSession:
@@ -119,8 +143,12 @@ class CimSession:
     ) -> list[dict[str, Any]]:
         """Run a WQL query and return every row. OptimizeEnumeration brings the first page in the
         Enumerate reply, so a small result costs one request; later pages are pulled. If anything
-        fails while an enumeration is open, it is released before the error propagates."""
+        fails while an enumeration is open, it is released before the error propagates.
+
+        Rows hold only the properties the query selects (:func:`selected_names`); the others a
+        host may send are skipped unread."""
         parse_hints(types)  # a bad hint fails before anything is sent
+        wanted = selected_names(wql)
         ns = self._ns(namespace)
         header = self._header(timeout)
         request = enumerate_request(ns, wql, self.max_elements, header=header)
@@ -133,7 +161,7 @@ class CimSession:
         pulls = 0
         while True:
             try:
-                rows.extend(page.decode(types))
+                rows.extend(decode_properties(item, types, wanted) for item in page.elements)
                 if page.done:
                     return rows
                 if pulls >= self.max_pulls:

@@ -13,6 +13,7 @@ First the parsing on its own, then the protocol core against a lab machine under
 
 from __future__ import annotations
 
+import datetime as dt
 import pickle
 import xml.etree.ElementTree as ET
 
@@ -23,9 +24,12 @@ from kmslab.provider import ModelProvider
 from kmslab.variants import Variants
 from kmslab.wsman.service import ServiceConfig, WsmanService
 
-from ansible_collections.volact.kms.plugins.module_utils import hresult, spp
+from ansible_collections.volact.kms.plugins.module_utils import activation_info, hresult, spp
 from ansible_collections.volact.kms.plugins.module_utils.cim import decode_properties
-from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
+from ansible_collections.volact.kms.plugins.module_utils.cim_session import (
+    CimSession,
+    selected_names,
+)
 from ansible_collections.volact.kms.plugins.module_utils.client_apply import StepFailed
 from ansible_collections.volact.kms.plugins.module_utils.keys import ProductKey
 from ansible_collections.volact.kms.plugins.module_utils.spp_methods import (
@@ -98,6 +102,16 @@ def test_properties_not_asked_for_are_skipped_unread() -> None:
         "ID": "x",
         "LicenseStatus": 1,
     }
+
+
+def test_the_select_list_names_the_properties_a_row_keeps() -> None:
+    assert selected_names("SELECT ID, Name FROM SoftwareLicensingProduct") == {"id", "name"}
+    assert selected_names("select  id,\n  LicenseStatus\nfrom C where ID = 'x'") == {
+        "id",
+        "licensestatus",
+    }
+    assert selected_names("SELECT * FROM SoftwareLicensingService") is None
+    assert selected_names("SELECT COUNT(*) FROM C") is None  # not a list of names: keep all
 
 
 def test_a_return_value_is_the_same_error_as_a_fault() -> None:
@@ -184,3 +198,16 @@ def test_spp_failures_are_the_same_error_under_every_form() -> None:
         "InstallProductKey (Windows 11 Pro) failed: 0xC004F050 (SL_E_INVALID_PRODUCT_KEY)"
     )
     assert "What to do:" in step
+
+
+def test_projected_and_full_items_read_the_same() -> None:
+    """``projection_items=full`` sends every property: rows and facts stay the same."""
+    now = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
+    read: dict[str, tuple] = {}
+    for form in ("projected", "full"):
+        session = session_for(lab_machine(projection_items=form))
+        rows = session.query(spp.products_wql(), types=spp.PRODUCT_TYPES)
+        assert {name for row in rows for name in row} <= set(spp.PRODUCT_TYPES)
+        facts = activation_info.gather(session, activation_info.Options.from_args({}), now)
+        read[form] = (rows, spp.read_service(session), facts)
+    assert read["full"] == read["projected"]
