@@ -488,6 +488,10 @@ scripts/ansible ansible localhost -m ansible.builtin.debug \\
 
 (That is from a checkout; where the collection is installed, drop `scripts/ansible`.)
 
+A small number (up to 65535) is a Win32 error code, not an HRESULT: WinRM faults carry such codes
+(`Code="87"` with `w:InvalidParameter` is `ERROR_INVALID_PARAMETER`). The modules and the filter
+read one as its HRESULT `0x8007xxxx` (87 is `0x80070057`, `E_INVALIDARG`), never as a success.
+
 Errors that are not HRESULTs:
 
 - the connection (`transport_error`: `unreachable`, `auth`, `tls`, `timeout`, `http`, `config`):

@@ -22,6 +22,7 @@ from ansible_collections.volact.kms.plugins.module_utils.cim import (
 )
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
 from ansible_collections.volact.kms.plugins.module_utils.wsman import (
+    ENUMERATE_OBJECT_AND_EPR,
     PYWINRM_TO,
     HeaderOptions,
     WsmanRequest,
@@ -35,6 +36,7 @@ from ansible_collections.volact.kms.plugins.module_utils.wsman import (
 )
 from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import WsmanProtocolError
 from ansible_collections.volact.kms.plugins.module_utils.wsman_response import (
+    EndpointReference,
     EnumerationPage,
     MethodResult,
     parse_enumerate_response,
@@ -147,21 +149,51 @@ class CimSession:
 
         Rows hold only the properties the query selects (:func:`selected_names`); the others a
         host may send are skipped unread."""
+        found = self._enumerate(wql, namespace, types, timeout, mode=None)
+        return [row for row, _reference in found]
+
+    def query_with_references(
+        self,
+        wql: str,
+        *,
+        namespace: str | None = None,
+        types: TypeHints | None = None,
+        timeout: float | None = None,
+    ) -> list[tuple[dict[str, Any], EndpointReference | None]]:
+        """Like :meth:`query`, as an ``EnumerateObjectAndEPR`` enumeration: every row comes with
+        the endpoint reference the host gives its instance (None if an item has none), in the
+        same requests. Select the class's key properties too: a WMI instance read without its
+        keys has no path to address it by."""
+        return self._enumerate(wql, namespace, types, timeout, mode=ENUMERATE_OBJECT_AND_EPR)
+
+    def _enumerate(
+        self,
+        wql: str,
+        namespace: str | None,
+        types: TypeHints | None,
+        timeout: float | None,
+        *,
+        mode: str | None,
+    ) -> list[tuple[dict[str, Any], EndpointReference | None]]:
         parse_hints(types)  # a bad hint fails before anything is sent
         wanted = selected_names(wql)
         ns = self._ns(namespace)
         header = self._header(timeout)
-        request = enumerate_request(ns, wql, self.max_elements, header=header)
+        request = enumerate_request(ns, wql, self.max_elements, mode=mode, header=header)
         page = parse_enumerate_response(
             self._exchange(request, header),
             message_id=request.message_id,
             max_size=self.max_response_bytes,
         )
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[dict[str, Any], EndpointReference | None]] = []
         pulls = 0
         while True:
             try:
-                rows.extend(decode_properties(item, types, wanted) for item in page.elements)
+                references = page.references or (None,) * len(page.elements)
+                rows.extend(
+                    (decode_properties(item, types, wanted), reference)
+                    for item, reference in zip(page.elements, references, strict=True)
+                )
                 if page.done:
                     return rows
                 if pulls >= self.max_pulls:

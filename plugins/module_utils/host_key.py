@@ -151,12 +151,22 @@ def holder(products: Iterable[Product], key: ProductKey) -> Product | None:
 
 
 def installed_host_product(products: Iterable[Product], key: ProductKey) -> Product | None:
-    """The product holding ``key`` as a KMS host key: its last group, the ``Volume:CSVLK``
-    channel and IsKeyManagementServiceMachine. Five characters alone could be another key."""
+    """The product holding ``key`` as a KMS host key: its last group and the ``Volume:CSVLK``
+    channel (five characters alone could be another key).
+
+    Not IsKeyManagementServiceMachine: no source says it turns 1 at InstallProductKey rather than
+    at the next sppsvc start (kms-facts.md §2.6 only says to restart sppsvc after /ipk), so a host
+    key installed but not yet started is installed all the same."""
     found = holder(products, key)
-    if found is not None and is_host_product(found) and found.is_kms_host:
+    if found is not None and is_host_product(found):
         return found
     return None
+
+
+def host_role_pending(service: Service, products: Iterable[Product]) -> bool:
+    """A host key is installed but the service does not report the KMS host role yet: on a
+    Windows where IsKeyManagementServiceMachine waits for the next sppsvc start."""
+    return not service.is_kms_host and bool(host_products(products))
 
 
 def masked_partial(partial: str | None) -> str | None:

@@ -71,7 +71,9 @@ class KeySteps(RunState):
                 "the key's last group afterwards; check the host's licensing state "
                 "(slmgr /dlv all) before running again."
             )
-        if not (is_host_product(found) and found.is_kms_host):
+        # Judged by the channel, not IsKeyManagementServiceMachine: that flag may only turn 1
+        # once sppsvc restarts (host_key.installed_host_product), which this run does later.
+        if not is_host_product(found):
             raise self._stop(not_a_host_key_message(key, found))
         try:
             Registry(self.session).set(VERSION_VALUE, "REG_SZ", self.svc.version)

@@ -29,6 +29,7 @@ from ansible_collections.volact.kms.plugins.module_utils.host_key import (
     fault_message,
     host_facts,
     host_products,
+    host_role_pending,
     not_a_host_message,
     not_taken,
     plan_settings,
@@ -36,6 +37,12 @@ from ansible_collections.volact.kms.plugins.module_utils.host_key import (
 from ansible_collections.volact.kms.plugins.module_utils.host_key_keys import KeySteps
 from ansible_collections.volact.kms.plugins.module_utils.host_key_state import Stop
 from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import WsmanFault
+
+PENDING_ROLE = (
+    "the KMS host key is installed, but the machine does not report the KMS host role until the "
+    "Software Protection service (sppsvc) restarts, and restart_service is never: restart sppsvc, "
+    "then run the task again to apply the host settings"
+)
 
 
 class HostKeyRun(KeySteps):
@@ -47,9 +54,14 @@ class HostKeyRun(KeySteps):
         if not wanted:
             return
         host_only = self.request.host_settings
-        will_be_host = self.svc.is_kms_host or (self.check and self.installing)
+        holds_host_key = bool(host_products(self.products))
+        will_be_host = self.svc.is_kms_host or holds_host_key or (self.check and self.installing)
         if host_only and not will_be_host:
             raise self._stop(not_a_host_message(host_only))
+        pending = bool(host_only) and not self.check and host_role_pending(self.svc, self.products)
+        if pending and self.request.restart_service != "never":
+            self._start_host_role()
+            pending = False
         for change in plan_settings(self.svc, wanted):
             self._plan(f"{change.option}: {change.before!r} -> {change.after!r}")
             self.predicted[change.option] = change.after
@@ -61,10 +73,35 @@ class HostKeyRun(KeySteps):
                 self.spp.apply(change.setting, change.after)
             except WsmanFault as fault:
                 step = f"{change.setting.method} for {change.option}={change.after!r}"
-                self._error(fault_message(step, fault.hresult, str(fault)), fault.hresult)
+                text = fault_message(step, fault.hresult, str(fault))
+                if pending and change.setting.host_only:
+                    code = "" if fault.hresult is None else f" with 0x{fault.hresult:08X}"
+                    text = f"{step} failed{code}: {PENDING_ROLE}."
+                self._error(text, fault.hresult)
                 break
             self.applied.append(change)
             self.restart_needed = self.restart_needed or change.needs_restart
+
+    def _start_host_role(self) -> None:
+        """The host key is in, but the service does not report the KMS host role yet (on some
+        Windows IsKeyManagementServiceMachine may wait for the next sppsvc start, and slmgr only
+        applies host settings on a machine that reports it, wsman-wire.md §4.3): restart sppsvc
+        before the host settings, then read again. The restart after the settings still follows
+        when they need one. With restart_service=never the settings are tried as they are."""
+        self._plan("restart the Software Protection service (sppsvc) so the host key takes effect")
+        try:
+            wmi_service.restart(self.session)
+        except (WsmanFault, KmsError) as error:
+            self.restart_failed = True
+            code = error.hresult if isinstance(error, WsmanFault) else None
+            raise self._stop(
+                f"restarting the Software Protection service (sppsvc) before the host settings "
+                f"failed: {error} The host key is stored; start sppsvc and run the task again.",
+                code,
+            ) from None
+        self.restarted = True
+        self.restart_needed = False  # the key has taken effect; settings may need another one
+        self._read_spp()
 
     def _firewall(self) -> None:
         wanted = self.request.firewall
@@ -79,7 +116,7 @@ class HostKeyRun(KeySteps):
             self.predicted["firewall_rule_enabled"] = wanted
             return
         try:
-            wmi_firewall.set_enabled(self.session, wanted, self.rule.instance_id)
+            wmi_firewall.set_enabled(self.session, wanted, self.rule)
         except (WsmanFault, KmsError) as error:
             code = error.hresult if isinstance(error, WsmanFault) else None
             self._error(f"{verb.capitalize()} of the firewall rule failed: {error}", code)

@@ -48,6 +48,9 @@ ERROR_WSMAN_OPERATION_TIMEDOUT = 0x80338029
 
 _UINT32_MAX = 0xFFFFFFFF
 _SIGN_BIT = 0x80000000
+# winerror.h: Win32 error codes are 16-bit numbers; HRESULT_FROM_WIN32 puts them in facility 7.
+_WIN32_MAX = 0xFFFF
+FACILITY_WIN32 = 7
 
 
 @dataclass(frozen=True)
@@ -337,7 +340,9 @@ _ENTRIES = (
         WIN32,
     ),
     HResult(
-        0x80070057, "E_INVALIDARG", "One or more arguments are not valid.",
+        0x80070057, "E_INVALIDARG",
+        "One or more arguments are not valid (Win32 error 87, ERROR_INVALID_PARAMETER, as an "
+        "HRESULT; WinRM writes it as Code 87 with the w:InvalidParameter subcode).",
         "Check the values passed to the method; report it as a bug if they came from this "
         "collection.",
         WIN32,
@@ -427,8 +432,9 @@ _ENTRIES = (
     ),
 
     # WinRM/WS-Management: the table and fixtures of wsman-wire.md §1.6 (WSManFault Code values),
-    # the spike's fault (spike-notes.md §2, 2150858843); names from Microsoft's Win32 metadata
-    # (microsoft.github.io/windows-docs-rs, RemoteManagement constants; search/docs).
+    # Windows faults kept by public code (pywinrm winrm/tests/winrm_responses/shells.py @f6913d41:
+    # 2150858843) and Microsoft's Session.Error page (2150859002); names from Microsoft's Win32
+    # metadata (microsoft.github.io/windows-docs-rs, RemoteManagement constants; search/docs).
     HResult(
         0x80338000, "ERROR_WSMAN_RESOURCE_NOT_FOUND",
         "WinRM found no resource for this resource URI and selectors.",
@@ -472,8 +478,9 @@ _ENTRIES = (
     HResult(
         0x8033803D, "ERROR_WSMAN_INVALID_SELECTORS",
         "The selectors (instance keys) are missing, extra or wrong for this class.",
-        "Enumerate first and reuse the keys: Version for SoftwareLicensingService, ID for "
-        "SoftwareLicensingProduct, Name for Win32_Service.",
+        "Enumerate first and address the instance with what the host returned: Version for "
+        "SoftwareLicensingService, ID for SoftwareLicensingProduct, Name for Win32_Service, the "
+        "endpoint reference for MSFT_NetFirewallRule.",
         WSMAN,
     ),
     HResult(
@@ -484,9 +491,22 @@ _ENTRIES = (
     ),
     HResult(
         0x8033805B, "ERROR_WSMAN_UNEXPECTED_SELECTORS",
-        "WinRM did not expect these selectors; clients see it when a shell or resource addressed "
-        "by ID no longer exists on the server.",
-        "Reconnect and retry; for a WMI call, check the selectors against the class keys.",
+        "WinRM did not expect these selectors (the w:InvalidSelectors fault, detail "
+        "UnexpectedSelectors): they name no instance of the resource, such as a shell that no "
+        "longer exists, or key names the WMI class does not have.",
+        "For a WMI call, address the instance with the endpoint reference or the key values an "
+        "enumeration returned (MSFT_NetFirewallRule is keyed by CreationClassName, "
+        "PolicyRuleName, SystemCreationClassName and SystemName, not InstanceID); for a shell, "
+        "reconnect and retry.",
+        WSMAN,
+    ),
+    HResult(
+        0x803380FA, "ERROR_WSMAN_INVALID_URI_WMI_SINGLETON",
+        "The request named no keys, but the WMI class is not a singleton: WinRM needs the "
+        "instance's key selectors to find it.",
+        "Enumerate the class first (WQL) and address the instance with the keys it returns: "
+        "Version for SoftwareLicensingService, ID for SoftwareLicensingProduct, Name for "
+        "Win32_Service.",
         WSMAN,
     ),
     HResult(
@@ -595,16 +615,58 @@ def to_code(value: object, field: str = "hresult") -> int:
     )
 
 
+def from_win32(code: int) -> int:
+    """HRESULT_FROM_WIN32 (winerror.h): a Win32 error code 1..0xFFFF becomes 0x8007xxxx; 0 and
+    anything larger (already an HRESULT) are returned as they are."""
+    if 0 < code <= _WIN32_MAX:
+        return _SIGN_BIT | FACILITY_WIN32 << 16 | code
+    return code
+
+
 def lookup(value: object, field: str = "hresult") -> HResult | None:
     """The catalog entry for a code, or None when the catalog does not know it."""
     return CATALOG.get(to_code(value, field))
 
 
 def explain(value: object, field: str = "hresult") -> HResult:
-    """The catalog entry, or a generic entry that decodes the code and says where to look it up."""
+    """The catalog entry, or a generic entry that decodes the code and says where to look it up.
+
+    A number from 1 to 0xFFFF is a Win32 error code, not an HRESULT (WinRM faults carry such
+    codes, ``Code="87"``): it is explained as the Win32 error, under its HRESULT 0x8007xxxx.
+    """
     code = to_code(value, field)
     known = CATALOG.get(code)
-    return known if known is not None else _generic(code)
+    if known is not None:
+        return known
+    if 0 < code <= _WIN32_MAX:
+        return _win32(code)
+    return _generic(code)
+
+
+def _win32(code: int) -> HResult:
+    """Win32 error ``code`` explained through HRESULT_FROM_WIN32 of it (the entry keeps the
+    code as given; the meaning names the HRESULT)."""
+    wrapped = from_win32(code)
+    error = WIN32_ERRORS.get(code)
+    said = f"Windows system error {code}" + (f" ({error.name})" if error else "")
+    entry = CATALOG.get(wrapped)
+    if entry is not None:
+        return HResult(
+            code,
+            error.name if error else entry.symbol,
+            f"{said}, a Win32 error code; as an HRESULT {entry.hex} ({entry.symbol}): "
+            f"{entry.meaning}",
+            entry.action,
+            entry.category,
+        )
+    return HResult(
+        code,
+        error.name if error else "",
+        f"{said}, a Win32 error code (0x{wrapped:08X} as an HRESULT).",
+        f"Look up system error {code} in Microsoft's System Error Codes reference, or run "
+        f"'net helpmsg {code}' on a Windows host.",
+        WIN32,
+    )
 
 
 def _generic(code: int) -> HResult:

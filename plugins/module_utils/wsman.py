@@ -36,6 +36,7 @@ from ansible_collections.volact.kms.plugins.module_utils.wsman_envelope import (
 )
 from ansible_collections.volact.kms.plugins.module_utils.wsman_response import (  # re-exported
     DEFAULT_MAX_RESPONSE,
+    EndpointReference,
     EnumerationPage,
     MethodResult,
     Response,
@@ -59,9 +60,11 @@ __all__ = [
     "ANONYMOUS",
     "DEFAULT_HEADER",
     "DEFAULT_MAX_RESPONSE",
+    "ENUMERATE_OBJECT_AND_EPR",
     "MAX_BATCH_ITEMS",
     "PYWINRM_TO",
     "WMI_BASE",
+    "EndpointReference",
     "EnumerationPage",
     "HeaderOptions",
     "MethodResult",
@@ -90,6 +93,9 @@ ACTION_ENUMERATE = f"{NS_ENUMERATION}/Enumerate"
 ACTION_PULL = f"{NS_ENUMERATION}/Pull"
 ACTION_RELEASE = f"{NS_ENUMERATION}/Release"
 ACTION_GET = f"{NS_TRANSFER}/Get"
+# wsman:EnumerationMode asking for each object with its endpoint reference (wsman-wire.md §1.2,
+# MS Docs "Enumeration Constants"; DSP0226 §8.7).
+ENUMERATE_OBJECT_AND_EPR = "EnumerateObjectAndEPR"
 
 
 def quote_wql(value: Any) -> str:
@@ -114,17 +120,24 @@ def enumerate_request(
     max_elements: int = 100,
     *,
     optimize: bool = True,
+    mode: str | None = None,
     header: HeaderOptions = DEFAULT_HEADER,
     message_id: str | None = None,
 ) -> WsmanRequest:
     """Enumerate with a WQL filter on ``<namespace>/*``; with ``optimize`` the first page comes
-    back in the EnumerateResponse itself, so a small result costs one request (§1.2)."""
+    back in the EnumerateResponse itself, so a small result costs one request (§1.2).
+    ``mode="EnumerateObjectAndEPR"`` asks for each object together with its endpoint reference."""
     text = escape_text(check_text("wql", wql))
+    if mode not in (None, ENUMERATE_OBJECT_AND_EPR):
+        raise KmsInputError("mode", f"must be {ENUMERATE_OBJECT_AND_EPR} or left out")
     parts = ["<n:Enumerate>"]
     if optimize:
         # wsman:MaxElements is only meaningful together with OptimizeEnumeration (openwsman, §1.2).
         parts.append("<w:OptimizeEnumeration/>")
         parts.append(f"<w:MaxElements>{check_count('max_elements', max_elements)}</w:MaxElements>")
+    if mode is not None:
+        # After OptimizeEnumeration/MaxElements, before the filter: openwsman's client order.
+        parts.append(f"<w:EnumerationMode>{mode}</w:EnumerationMode>")
     parts.append(f'<w:Filter Dialect="{WQL_DIALECT}">{text}</w:Filter></n:Enumerate>')
     uri = resource_uri(namespace, "*")
     return build_envelope(

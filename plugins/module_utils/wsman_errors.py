@@ -27,8 +27,11 @@ SUBCODE_ADVICE: Mapping[str, str] = MappingProxyType(
     {
         "TimedOut": "The outcome is unknown: re-read the state before retrying, and raise the "
         "operation timeout for slow calls such as Activate.",
-        "InvalidSelectors": "Enumerate the class first and address the instance with its exact "
-        "key values (Version for SoftwareLicensingService, ID for SoftwareLicensingProduct).",
+        "InvalidSelectors": "Enumerate the class first and address the instance with what the "
+        "host returned: its endpoint reference or its exact key values (Version for "
+        "SoftwareLicensingService, ID for SoftwareLicensingProduct).",
+        "InvalidParameter": "A value in the request is not valid for the host; report it as a "
+        "bug if this collection built the request.",
         "EncodingLimit": "The response would exceed MaxEnvelopeSize: select fewer properties or "
         "rows, or raise the envelope size.",
         "SchemaValidationError": "The request did not match the schema WinRM expects; this is a "
@@ -99,7 +102,8 @@ class WsmanFault(WsmanError):
     ``code`` is ``s:Code/s:Value`` as sent (``s:Sender``), ``subcode`` the ``s:Subcode/s:Value``
     text (``w:TimedOut``) and ``subcode_name`` its local part; ``reason`` is ``s:Reason/s:Text``;
     ``wsman_code`` the outer ``WSManFault/@Code``; ``provider_code`` the innermost one;
-    ``hresult`` the best HRESULT found (see :func:`wsman_fault.select_hresult`); ``message``
+    ``hresult`` the best HRESULT found (see :func:`wsman_fault.select_hresult`; a plain Win32
+    code such as ``Code="87"`` becomes its HRESULT, 0x80070057); ``message``
     the innermost ``WSManFault`` message; ``wmi_error`` the decoded ``MSFT_WmiError``
     properties; ``extended_error`` the decoded ``__ExtendedStatus``.
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ansible_collections.volact.kms.plugins.module_utils.cim import decode_properties
+from ansible_collections.volact.kms.plugins.module_utils.hresult import from_win32
 from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
     TIMED_OUT_CODE,
     OperationTimedOut,
@@ -123,7 +124,11 @@ def fault_from_element(
         reason = " ".join((reason_el.findtext(qname(_S, "Text")) or "").split())
     detail = fault.find(qname(_S, "Detail"))
     faults = list(detail.iter(qname(_F, "WSManFault"))) if detail is not None else []
-    codes = [c for c in (parse_code(f.get("Code")) for f in faults) if c is not None]
+    raw = [c for c in (parse_code(f.get("Code")) for f in faults) if c is not None]
+    # WinRM also puts plain Win32 error codes in WSManFault/@Code (``Code="87"`` with
+    # w:InvalidParameter: a Windows Server 2016 reply kept in pypsrp tests/adhoc.py @bfd566e6).
+    # A number up to 0xFFFF is read as one, as its HRESULT_FROM_WIN32 (0x8007xxxx).
+    codes = [from_win32(c) for c in raw]
     messages = [_own_text(f.find(qname(_F, "Message"))) for f in faults]
     providers = list(detail.iter(qname(_F, "ProviderFault"))) if detail is not None else []
     messages += [_own_text(p) for p in providers]
@@ -150,8 +155,8 @@ def fault_from_element(
         subcode=subcode,
         reason=reason,
         message=message,
-        wsman_code=codes[0] if codes else None,
-        provider_code=codes[-1] if len(codes) > 1 else None,
+        wsman_code=raw[0] if raw else None,
+        provider_code=raw[-1] if len(raw) > 1 else None,
         hresult_code=chosen,
         machine=machine,
         provider=providers[0].get("provider", "") if providers else "",

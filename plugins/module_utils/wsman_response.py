@@ -55,12 +55,29 @@ class Response:
 
 
 @dataclass(frozen=True)
+class EndpointReference:
+    """The ``a:EndpointReference`` an ``EnumerateObjectAndEPR`` item carries beside its object
+    (DSP0226 §8.7; wsman-wire.md §1.2, §4.6): the identity Windows gives the instance, to be used
+    as is instead of a selector set we would build ourselves."""
+
+    resource_uri: str | None
+    selectors: tuple[tuple[str, str], ...]
+
+    def selector_map(self) -> dict[str, str]:
+        return dict(self.selectors)
+
+
+@dataclass(frozen=True)
 class EnumerationPage:
-    """One Enumerate/Pull page. ``context`` is None when the enumeration is finished."""
+    """One Enumerate/Pull page. ``context`` is None when the enumeration is finished.
+
+    ``references`` holds, item for item, the endpoint reference of an ``EnumerateObjectAndEPR``
+    enumeration (None for an item that came without one)."""
 
     elements: tuple[ET.Element, ...] = field(repr=False, compare=False)
     context: str | None
     end_of_sequence: bool
+    references: tuple[EndpointReference | None, ...] = field(default=(), compare=False)
 
     @property
     def done(self) -> bool:
@@ -69,6 +86,13 @@ class EnumerationPage:
     def decode(self, types: TypeHints | None = None) -> list[dict[str, Any]]:
         """The items as property dicts (see :func:`cim.decode_properties`)."""
         return [decode_properties(element, types) for element in self.elements]
+
+    def decode_with_references(
+        self, types: TypeHints | None = None
+    ) -> list[tuple[dict[str, Any], EndpointReference | None]]:
+        """The items as property dicts, each with its endpoint reference (or None)."""
+        references = self.references or (None,) * len(self.elements)
+        return list(zip(self.decode(types), references, strict=True))
 
 
 @dataclass(frozen=True)
@@ -174,13 +198,17 @@ def _page(data: str | bytes, message_id: str | None, max_size: int, pull: bool) 
     if top.tag != qname(NS_ENUMERATION, name):
         raise WsmanProtocolError(f"expected n:{name} in s:Body, found {local_name(top.tag)!r}")
     items: list[ET.Element] = []
+    references: list[EndpointReference | None] = []
     context: str | None = None
     end = False
     for child in _elements(top):
         ns, name_ = namespace_of(child.tag), local_name(child.tag)
         # Items/EndOfSequence are w: in EnumerateResponse and n: in PullResponse (§1.2 rules 1-5).
         if ns in (NS_WSMAN, NS_ENUMERATION) and name_ == "Items":
-            items.extend(_unwrap_item(item) for item in _elements(child))
+            for item in _elements(child):
+                element, reference = _unwrap_item(item)
+                items.append(element)
+                references.append(reference)
         elif ns in (NS_WSMAN, NS_ENUMERATION) and name_ == "EndOfSequence":
             end = True
         elif child.tag == qname(NS_ENUMERATION, "EnumerationContext"):
@@ -191,17 +219,59 @@ def _page(data: str | bytes, message_id: str | None, max_size: int, pull: bool) 
                 f"{name_} is not in the WS-Man or WS-Enumeration namespace (found {ns!r})"
             )
     # An empty context also means done (§5.4: testing "is not None" would loop forever on '').
-    return EnumerationPage(tuple(items), None if end else context, end)
+    return EnumerationPage(tuple(items), None if end else context, end, tuple(references))
 
 
-def _unwrap_item(item: ET.Element) -> ET.Element:
-    # EnumerateObjectAndEPR wraps each object in w:Item next to its EPR (§1.2, shape unconfirmed).
-    if item.tag == qname(NS_WSMAN, "Item"):
-        inner = [c for c in _elements(item) if namespace_of(c.tag) != NS_ADDRESSING]
-        if len(inner) != 1:
-            raise WsmanProtocolError("a w:Item must hold exactly one object")
-        return inner[0]
-    return item
+def _unwrap_item(item: ET.Element) -> tuple[ET.Element, EndpointReference | None]:
+    # EnumerateObjectAndEPR wraps each object in w:Item next to its EPR (DSP0226 §8.7; the
+    # Windows shape is unconfirmed, wsman-wire.md §1.2 and §7).
+    if item.tag != qname(NS_WSMAN, "Item"):
+        return item, None
+    inner = [c for c in _elements(item) if namespace_of(c.tag) != NS_ADDRESSING]
+    if len(inner) != 1:
+        raise WsmanProtocolError("a w:Item must hold exactly one object")
+    eprs = [c for c in _elements(item) if c.tag == qname(NS_ADDRESSING, "EndpointReference")]
+    if len(eprs) > 1:
+        raise WsmanProtocolError("a w:Item must hold at most one a:EndpointReference")
+    return inner[0], (parse_endpoint_reference(eprs[0]) if eprs else None)
+
+
+def parse_endpoint_reference(epr: ET.Element) -> EndpointReference:
+    """``a:ReferenceParameters`` (or the older ``a:ReferenceProperties``) of an EPR: its
+    ``w:ResourceURI`` and ``w:SelectorSet`` (WS-Management DSP0226 §5.1)."""
+    holders = [
+        c
+        for c in _elements(epr)
+        if c.tag
+        in (
+            qname(NS_ADDRESSING, "ReferenceParameters"),
+            qname(NS_ADDRESSING, "ReferenceProperties"),
+        )
+    ]
+    resource_uri: str | None = None
+    selectors: list[tuple[str, str]] = []
+    for holder in holders:
+        for child in _elements(holder):
+            if child.tag == qname(NS_WSMAN, "ResourceURI"):
+                resource_uri = (child.text or "").strip() or None
+            elif child.tag == qname(NS_WSMAN, "SelectorSet"):
+                selectors.extend(_selector(s) for s in _elements(child))
+    names = [name.lower() for name, _value in selectors]
+    if len(set(names)) != len(names):
+        raise WsmanProtocolError("an endpoint reference names the same selector twice")
+    return EndpointReference(resource_uri, tuple(selectors))
+
+
+def _selector(element: ET.Element) -> tuple[str, str]:
+    if element.tag != qname(NS_WSMAN, "Selector"):
+        raise WsmanProtocolError(f"unexpected {local_name(element.tag)!r} in a w:SelectorSet")
+    name = (element.get("Name") or "").strip()
+    if not name:
+        raise WsmanProtocolError("a w:Selector in an endpoint reference has no Name")
+    if _elements(element):
+        # A key that is itself a reference (DSP0226 §5.1.2.3): no class this collection uses.
+        raise WsmanProtocolError(f"the selector {name!r} holds an endpoint reference, not a value")
+    return name, element.text or ""
 
 
 def parse_enumerate_response(

@@ -189,6 +189,11 @@ def test_install_activate_settings_and_firewall_then_nothing_to_do(lab, run_play
         run, other = play(lab, run_playbook, "fresh", key, transport=transport, firewall=True)
         assert run.rc == 0, run.output
         assert (other["changed"], other["wsman"]["requests"]) == (False, 3)
+    # Disable goes to the selectors of the rule's endpoint reference over psrp too.
+    run, closed = play(lab, run_playbook, "fresh", key, transport="psrp", firewall=False)
+    assert run.rc == 0, run.output
+    assert (closed["changed"], closed["firewall_rule"]["enabled"]) == (True, False)
+    assert lab.call(lambda: lab.machine("fresh").firewall.rule(KMS_RULE).enabled) is False
 
 
 def test_check_mode_on_a_fresh_machine_writes_nothing_and_diffs_masked(lab, run_playbook):

@@ -13,8 +13,14 @@ import winrm
 from kmslab.lab import LabShape, MachineShape
 from kmslab.model.keys import KeyKind
 
-from ansible_collections.volact.kms.plugins.module_utils import spp, wmi_registry, wmi_service
+from ansible_collections.volact.kms.plugins.module_utils import (
+    spp,
+    wmi_firewall,
+    wmi_registry,
+    wmi_service,
+)
 from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
+from ansible_collections.volact.kms.plugins.module_utils.host_key import host_products
 from ansible_collections.volact.kms.plugins.module_utils.keys import ProductKey
 from ansible_collections.volact.kms.plugins.module_utils.spp_methods import Spp
 from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import WsmanFault
@@ -58,7 +64,8 @@ def make_host(lab, name: str, publish: list[str]) -> None:
     cim = session(lab, name)
     methods = Spp(cim, spp.read_service(cim).version)
     methods.install_product_key(ProductKey.parse(lab.host_key))
-    host = next(p for p in spp.read_products(cim) if p.is_kms_host)
+    # By its channel: IsKeyManagementServiceMachine may wait for the restart below.
+    host = host_products(spp.read_products(cim))[0]
     methods.activate(host.id)
     wmi_registry.Registry(cim).set("DnsDomainPublishList", "REG_MULTI_SZ", publish)
     firewall(cim, "Enable")  # the built-in rule is off until someone turns it on
@@ -66,8 +73,11 @@ def make_host(lab, name: str, publish: list[str]) -> None:
 
 
 def firewall(cim: CimSession, method: str) -> None:
-    rule = {"InstanceID": "SPPSVC-In-TCP"}
-    cim.invoke("MSFT_NetFirewallRule", method, None, rule, namespace="root/StandardCimv2")
+    # On the identity the host returns for the rule, not an InstanceID selector: InstanceID is no
+    # key of MSFT_NetFirewallRule (older-windows-office-adba.md §7.2).
+    rule = wmi_firewall.read_rule(cim)
+    assert rule is not None
+    wmi_firewall.set_enabled(cim, method == "Enable", rule)
 
 
 def count(lab, host: str) -> int | None:

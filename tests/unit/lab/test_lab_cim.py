@@ -208,15 +208,39 @@ def test_reads_and_whole_classes_can_be_made_to_fail() -> None:
         machine.cim.instances(FIREWALL, STANDARD_CIMV2)
 
 
+# older-windows-office-adba.md §7.2: CIM_PolicyRule's keys, as public WMI code addresses a rule.
+RULE_KEYS = {
+    "CreationClassName": "MSFT|FW|FirewallRule|SPPSVC-In-TCP",
+    "PolicyRuleName": "",
+    "SystemCreationClassName": "",
+    "SystemName": "",
+}
+
+
 def test_the_kms_firewall_rule_is_served_and_toggled() -> None:
     machine = Fleet().add("kms1", "ws2022-standard")
-    rule = machine.cim.get(FIREWALL, {"InstanceID": "SPPSVC-In-TCP"}, STANDARD_CIMV2)
+    rule = machine.cim.get(FIREWALL, RULE_KEYS, STANDARD_CIMV2)
     assert (rule["DisplayName"], rule["Enabled"], rule["Direction"], rule["Action"]) == (
         "Key Management Service (TCP-In)",
         2,
         1,
         2,
     )
+    assert {key: rule[key] for key in RULE_KEYS} == RULE_KEYS
+    assert rule["InstanceID"] == "SPPSVC-In-TCP"
+    assert "Name" not in rule  # not a property of the class (MS-NFR, §7.1)
     assert admin.set_firewall_rule(machine, enabled=True) == 0
-    assert machine.cim.get(FIREWALL, {"InstanceID": "sppsvc-in-tcp"})["Enabled"] == 1
+    lower = {**RULE_KEYS, "CreationClassName": "msft|fw|firewallrule|sppsvc-in-tcp"}
+    assert machine.cim.get(FIREWALL, lower)["Enabled"] == 1
     assert machine.journal.writes[-1].method == "Enable"
+    assert dict(machine.journal.writes[-1].selectors) == RULE_KEYS
+
+
+def test_the_firewall_rule_is_not_addressed_by_instance_id() -> None:
+    # InstanceID is not a key of MSFT_NetFirewallRule (§7.2): a selector set naming it is refused.
+    machine = Fleet().add("kms1", "ws2022-standard")
+    with pytest.raises(CimError) as refused:
+        machine.cim.invoke(
+            FIREWALL, "Enable", {"InstanceID": "SPPSVC-In-TCP"}, None, STANDARD_CIMV2
+        )
+    assert refused.value.kind is CimErrorKind.INVALID_SELECTORS

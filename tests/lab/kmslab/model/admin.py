@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from kmslab.model.catalog import WINDOWS_APP_ID
 from kmslab.model.cim_classes import FIREWALL, REGISTRY, SERVICE, SLP, SLS, STANDARD_CIMV2
 from kmslab.model.errors import SppFault
+from kmslab.model.firewall import KEYS as FIREWALL_KEYS
 from kmslab.model.firewall import KMS_RULE
 from kmslab.model.registry import HKEY_LOCAL_MACHINE, SPP_KEY
 from kmslab.model.settings import DNS_DOMAIN_PUBLISH_LIST
@@ -103,7 +104,11 @@ def set_publish_list(machine: Machine, entries: list[str]) -> int:
 def set_firewall_rule(machine: Machine, enabled: bool, rule: str = KMS_RULE) -> int:
     """MSFT_NetFirewallRule Enable()/Disable() on the built-in KMS rule (§4.6)."""
     method = "Enable" if enabled else "Disable"
-    result = machine.cim.invoke(FIREWALL, method, {"InstanceID": rule}, namespace=STANDARD_CIMV2)
+    # Addressed as Windows names it: the four keys of the instance read (§7.2), not InstanceID.
+    rows = machine.cim.instances(FIREWALL, STANDARD_CIMV2)
+    row = next(r for r in rows if str(r["InstanceID"]).casefold() == rule.casefold())
+    keys = {key: str(row[key]) for key in FIREWALL_KEYS}
+    result = machine.cim.invoke(FIREWALL, method, keys, namespace=STANDARD_CIMV2)
     return int(result["ReturnValue"])
 
 

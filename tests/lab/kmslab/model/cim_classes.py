@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kmslab.model.firewall import KEYS as FIREWALL_KEYS
 from kmslab.model.registry import StdRegProv
 from kmslab.model.views import (
     COMPUTER_SYSTEM_SCHEMA,
@@ -120,10 +121,12 @@ CLASSES: dict[str, ClassSpec] = {
         # Read-only; keyed by Logfile and RecordNumber (Microsoft's Win32_NTLogEvent page).
         ClassSpec(EVENT_LOG, (CIMV2,), ("Logfile", "RecordNumber"), NTLOG_EVENT_SCHEMA, {}),
         ClassSpec(COMPUTER_SYSTEM, (CIMV2,), ("Name",), COMPUTER_SYSTEM_SCHEMA, {}),
+        # Keyed by CIM_PolicyRule's four keys, not InstanceID (older-windows-office-adba §7.2;
+        # MS-NFR lists them among the class's properties).
         ClassSpec(
             FIREWALL,
             (STANDARD_CIMV2,),
-            ("InstanceID",),
+            FIREWALL_KEYS,
             FIREWALL_SCHEMA,
             {"Enable": _NONE, "Disable": _NONE},
         ),

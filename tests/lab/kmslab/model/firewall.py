@@ -3,6 +3,11 @@
 The rule admits TCP 1688 only: the port lives in the associated port filter, not in the rule
 (wsman-wire §4.6), so a KMS host moved to another listening port needs a rule of its own. The lab
 starts with the rule disabled, as on a server where nobody has configured KMS yet.
+
+Identity (older-windows-office-adba.md §7.2): the class is keyed by the four keys of
+CIM_PolicyRule, not by InstanceID. Public WMI code addresses a rule as
+``CreationClassName="MSFT|FW|FirewallRule|<InstanceID>",PolicyRuleName="",
+SystemCreationClassName="",SystemName=""``; the lab's rules carry exactly those values.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from dataclasses import dataclass
 KMS_RULE = "SPPSVC-In-TCP"
 DOMAIN, PRIVATE, PUBLIC = 1, 2, 4  # Profiles bitmask; 0 means any profile
 ENABLED_TRUE, ENABLED_FALSE = 1, 2  # MSFT_NetFirewallRule.Enabled is uint16 1/2, not boolean
+KEYS = ("CreationClassName", "PolicyRuleName", "SystemCreationClassName", "SystemName")
+CREATION_CLASS_PREFIX = "MSFT|FW|FirewallRule|"  # §7.2, observed key values
 
 
 @dataclass
@@ -30,7 +37,18 @@ class FirewallRule:
             self.enabled and in_profile and protocol == self.protocol and port in self.local_ports
         )
 
+    def key_values(self) -> dict[str, str]:
+        """The selector set that addresses this rule (§7.2)."""
+        return {
+            "CreationClassName": CREATION_CLASS_PREFIX + self.instance_id,
+            "PolicyRuleName": "",
+            "SystemCreationClassName": "",
+            "SystemName": "",
+        }
+
     def to_dict(self) -> dict[str, object]:
+        # Only properties of Microsoft's MSFT_NetFirewallRule page (MS-NFR, §7.1); the rule's
+        # name is InstanceID (the page has no Name property: the cmdlets' -Name is InstanceID).
         return {
             "Action": 2,  # Allow
             "Description": None,
@@ -40,8 +58,8 @@ class FirewallRule:
             "ElementName": self.display_name,
             "Enabled": ENABLED_TRUE if self.enabled else ENABLED_FALSE,
             "InstanceID": self.instance_id,
-            "Name": self.instance_id,
             "Profiles": self.profiles,
+            **self.key_values(),
         }
 
 

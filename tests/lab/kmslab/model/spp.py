@@ -50,6 +50,12 @@ class SoftwareProtection(KmsSettingsMethods):
         self.client_intervals = (DEFAULT_ACTIVATION_INTERVAL, DEFAULT_RENEWAL_INTERVAL)
         self.host_state = KmsHostState()
         self.serving = False  # the KMS host role as of the last sppsvc start
+        # When IsKeyManagementServiceMachine turns 1 after InstallProductKey of a host key: at
+        # once (True), or only once sppsvc has started with the key in (False). No source says
+        # which (the /ipk note only says to restart sppsvc, kms-facts §2.6), so this is a lab
+        # variant: the switch ``kms_flag_after_install`` flips this attribute (immediate = True).
+        self.kms_flag_immediate = True
+        self.host_key_at_start = False  # a host key was in when sppsvc last started
 
     # Queries -----------------------------------------------------------------------------------
     def sku(self, sku_id: str) -> LicenseSku:
@@ -66,9 +72,19 @@ class SoftwareProtection(KmsSettingsMethods):
         return state.status(self.machine.clock.now()) if state else LicenseStatus.UNLICENSED
 
     @property
-    def is_kms_host(self) -> bool:
-        """IsKeyManagementServiceMachine: a host key is installed (it need not be activated)."""
+    def holds_host_key(self) -> bool:
+        """A host key (CSVLK) is installed in some row; it need not be activated."""
         return any(state.key.kind is KeyKind.CSVLK for _sku, state in self.keyed())
+
+    @property
+    def is_kms_host(self) -> bool:
+        """IsKeyManagementServiceMachine, the one place that decides it (service and host product
+        rows alike): 1 while a host key is installed, either from InstallProductKey on
+        (``kms_flag_immediate``) or only from the next sppsvc start on. Removing the key clears it
+        at once in both forms."""
+        if not self.holds_host_key:
+            return False
+        return self.kms_flag_immediate or self.host_key_at_start
 
     def host_keys(self) -> list[tuple[HostKeyGroup, bool]]:
         now = self.machine.clock.now()
@@ -128,7 +144,13 @@ class SoftwareProtection(KmsSettingsMethods):
         state = self.keys[sku.id] = KeyState.installed(key, self.machine.clock.now())
         if sku.slot == "windows":
             self.machine.registry.put(SPP_KEY, BACKUP_PRODUCT_KEY, reg_sz(key.key))
+        self._forget_started_host_key()
         return state
+
+    def _forget_started_host_key(self) -> None:
+        """Once no host key is left, a later one waits for the next start again (is_kms_host)."""
+        if not self.holds_host_key:
+            self.host_key_at_start = False
 
     def uninstall_product_key(self, sku_id: str) -> int:
         """SLP.UninstallProductKey (slmgr /upk); 0xC004F014 when the row has no key."""
@@ -137,6 +159,7 @@ class SoftwareProtection(KmsSettingsMethods):
             raise SppFault(HResult.SL_E_PKEY_NOT_INSTALLED, f"{sku.name} has no product key")
         if sku.slot == "windows":
             self.machine.registry.drop(SPP_KEY, BACKUP_PRODUCT_KEY)
+        self._forget_started_host_key()
         return 0
 
     def clear_product_key_from_registry(self) -> int:
@@ -209,6 +232,7 @@ class SoftwareProtection(KmsSettingsMethods):
             sku.id: read_client_settings(registry, f"{SPP_KEY}\\{sku.application_id}\\{sku.id}")
             for sku in self.skus
         }
+        self.host_key_at_start = self.holds_host_key
         self.serving = self.is_kms_host
         if self.serving and self.effective.dns_publishing:
             self.publish_srv_records()

@@ -40,10 +40,15 @@ _KMS_COMMON = {
     "VLRenewalInterval": "uint32",
     **dict.fromkeys(COUNTER_NAMES, "uint32"),
 }
+# Every SoftwareLicensingService / SoftwareLicensingProduct property below is in the property lists
+# of older-windows-office-adba.md §1.2 / §1.4 for the newest surface (GO-WMI, Server 2019; most
+# also in the Windows 7 and 8.1 documents, wsman-wire §4.1 / §4.2). The lab serves that one
+# surface on every image. KeyManagementServiceActivationDisabled is not served: the Windows 7 and
+# 8.1 documents list it, but the Server 2019 class has it no more (§1.2) and its method went with
+# slmgr /stao in 8.1 / 2012 R2 (§1.3).
 SLS_SCHEMA: dict[str, str] = {
     **_KMS_COMMON,
     "ClientMachineID": "string",
-    "KeyManagementServiceActivationDisabled": "boolean",
     "KeyManagementServiceDnsPublishing": "boolean",
     "KeyManagementServiceHostCaching": "boolean",
     "KeyManagementServiceListeningPort": "uint32",
@@ -111,8 +116,13 @@ COMPUTER_SYSTEM_SCHEMA: dict[str, str] = {
     "PartOfDomain": "boolean",
     "Workgroup": "string",
 }
+# MSFT_NetFirewallRule (root/StandardCimv2): the properties the lab serves, each on Microsoft's
+# class page (MicrosoftDocs/win32 desktop-src/FWP/wmi/wfascimprov/msft-netfirewallrule.md,
+# older-windows-office-adba.md §7.1), with the four CIM_PolicyRule keys (§7.2). No Name: the
+# class has none.
 FIREWALL_SCHEMA: dict[str, str] = {
     "Action": "uint16",
+    "CreationClassName": "string",
     "Description": "string",
     "Direction": "uint16",
     "DisplayGroup": "string",
@@ -120,8 +130,10 @@ FIREWALL_SCHEMA: dict[str, str] = {
     "ElementName": "string",
     "Enabled": "uint16",
     "InstanceID": "string",
-    "Name": "string",
+    "PolicyRuleName": "string",
     "Profiles": "uint16",
+    "SystemCreationClassName": "string",
+    "SystemName": "string",
 }
 
 
@@ -183,7 +195,6 @@ def sls_properties(machine: Machine) -> dict[str, object]:
         "DiscoveredKeyManagementServiceMachineName": found[0] if found else None,
         "DiscoveredKeyManagementServiceMachinePort": found[1] if found else 0,
         "IsKeyManagementServiceMachine": int(host),
-        "KeyManagementServiceActivationDisabled": False,
         "KeyManagementServiceCurrentCount": spp.current_count(count_app)
         if host
         else NOT_A_HOST_COUNT,
@@ -236,7 +247,7 @@ def slp_properties(machine: Machine, sku: LicenseSku) -> dict[str, object]:
         "GenuineStatus": 0,
         "GracePeriodRemaining": state.grace_remaining(now) if state else 0,
         "ID": sku.id,
-        "IsKeyManagementServiceMachine": int(host_row),
+        "IsKeyManagementServiceMachine": int(host_row and spp.is_kms_host),
         "KeyManagementServiceCurrentCount": (
             spp.current_count(sku.application_id) if host_row else NOT_A_HOST_COUNT
         ),

@@ -135,17 +135,25 @@ def strip_cim_namespace(
     return kept
 
 
-def check_selectors(call: Call, info: ClassInfo, selectors: Mapping[str, str]) -> dict[str, str]:
+def check_selectors(
+    call: Call, info: ClassInfo, selectors: Mapping[str, str], *, get: bool = False
+) -> dict[str, str]:
     """The selector set must name every key exactly once and nothing else (§1.3, §6).
 
     Names compare case-insensitively (MS Docs Invoke-WSManAction example, wsman-wire §1.3);
-    the returned mapping uses the class's own spelling.
+    the returned mapping uses the class's own spelling. Values may be empty: MSFT_NetFirewallRule
+    is keyed by three empty strings beside CreationClassName (older-windows-office-adba.md §7.2).
+    A Get that names no key of a keyed class gets the fault of Microsoft's Session.Error page
+    (``faults_wmi.no_keys``); any other set the class does not have gets ``w:InvalidSelectors``
+    as captured (``faults.invalid_selectors``).
     """
+    if get and info.keys and not selectors:
+        raise SoapFault(faults_wmi.no_keys(call.alias))
     by_fold = {key.casefold(): key for key in info.keys}
     given = {}
     for name, value in selectors.items():
         folded = name.casefold()
-        if folded not in by_fold or folded in given or not value:
+        if folded not in by_fold or folded in given:
             raise SoapFault(faults.invalid_selectors(call.alias))
         given[folded] = value
     if set(given) != set(by_fold):

@@ -25,7 +25,16 @@ CANNOT_PROCESS_FILTER = 0x8033801A  # §1.6 table, capture winrb_soap_fault_v2.x
 INVALID_ENUMERATION_CONTEXT = 0x8033801B  # §6, ERROR_WSMAN_ENUMERATE_INVALID_ENUMERATION_CONTEXT
 TIMED_OUT = 0x80338029  # §1.6 table
 ENCODING_LIMIT = 0x80338035  # ERROR_WSMAN_ENCODING_LIMIT
-INVALID_SELECTORS = 0x8033803D  # §1.6 table
+# w:InvalidSelectors as Windows sends it for selectors it does not expect: Code 2150858843
+# (ERROR_WSMAN_UNEXPECTED_SELECTORS) with the UnexpectedSelectors fault detail, in a real
+# Windows reply kept by pywinrm (winrm/tests/winrm_responses/shells.py @f6913d41,
+# CLOSE_SHELL_RESPONSE_ALREADY_CLOSED). wsman-wire §1.6's 2150858813 (0x8033803D,
+# ERROR_WSMAN_INVALID_SELECTORS) is a constant of wsmerror.h no capture shows on the wire.
+UNEXPECTED_SELECTORS = 0x8033805B
+# A Get of a keyed (non-singleton) WMI class without selectors: Microsoft's Session.Error page
+# (MicrosoftDocs/win32 desktop-src/WinRM/session-error.md @0180b6db),
+# ERROR_WSMAN_INVALID_URI_WMI_SINGLETON; the fault is in faults_wmi.no_keys.
+INVALID_URI_WMI_SINGLETON = 0x803380FA
 SCHEMA_VALIDATION = 0x80338041  # §1.6 table
 ENUMERATION_MODE_UNSUPPORTED = 0x80338086  # ERROR_WSMAN_ENUMERATION_MODE_UNSUPPORTED
 DIFFERENT_CIM_NAMESPACE = 0x8033813B  # §1.1 (omi#398)
@@ -96,20 +105,37 @@ def timed_out(machine: str) -> Fault:
     )
 
 
-def invalid_selectors(machine: str) -> Fault:
-    # Code and subcode: wsman-wire §1.3 and §1.6 table. Reason: lab wording (unconfirmed).
-    text = (
-        SERVICE_PREFIX + "The request contained selectors that are missing, unknown or not valid "
-        "for the resource. "
+FAULT_DETAIL_PREFIX = "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/"
+# The reason of the captured fault, verbatim (pywinrm shells.py, see UNEXPECTED_SELECTORS).
+INVALID_SELECTORS_REASON = (
+    "The WS-Management service cannot process the request because the request contained invalid "
+    "selectors for the resource. "
+)
+
+
+def invalid_selectors(machine: str, message: str = "") -> Fault:
+    """``w:InvalidSelectors`` in the captured shape: s:Sender, the reason verbatim, a
+    ``w:FaultDetail`` of UnexpectedSelectors, then a WSManFault with Code 2150858843.
+
+    ``message`` is the WSManFault message: the capture's is about a shell; what Windows says for a
+    WMI resource is not captured, so the default repeats the reason (lab wording)."""
+    detail = (
+        f"<w:FaultDetail>{FAULT_DETAIL_PREFIX}UnexpectedSelectors</w:FaultDetail>"
+        + wsman_detail(UNEXPECTED_SELECTORS, machine, message or INVALID_SELECTORS_REASON)
     )
-    return simple(
-        ns.FAULT_WSMAN,
-        "s:Sender",
-        "w:InvalidSelectors",
-        hresult=INVALID_SELECTORS,
-        machine=machine,
-        text=text,
+    return Fault(ns.FAULT_WSMAN, "s:Sender", "w:InvalidSelectors", INVALID_SELECTORS_REASON, detail)
+
+
+def shell_not_found(machine: str, shell_id: str) -> Fault:
+    """A shell request for a ShellId the service does not hold: the capture itself (Delete of a
+    shell already closed), its WSManFault message verbatim with this ShellId."""
+    message = (
+        f"The request for the Windows Remote Shell with ShellId {shell_id} failed because the "
+        "shell was not found on the server. Possible causes are: the specified ShellId is "
+        "incorrect or the shell no longer exists on the server. Provide the correct ShellId or "
+        "create a new shell and retry the operation. "
     )
+    return invalid_selectors(machine, message)
 
 
 def encoding_limit(machine: str, size: int, maximum: int) -> Fault:

@@ -13,7 +13,13 @@ from __future__ import annotations
 from xml.sax.saxutils import escape, quoteattr
 
 from . import names as ns
-from .faults import CANNOT_PROCESS_FILTER, SERVICE_PREFIX, Fault, simple
+from .faults import (
+    CANNOT_PROCESS_FILTER,
+    INVALID_URI_WMI_SINGLETON,
+    SERVICE_PREFIX,
+    Fault,
+    simple,
+)
 
 PROVIDER_PATH = r"%systemroot%\system32\WsmWmiPl.dll"  # capture winrb_soap_fault_v2.xml
 
@@ -74,6 +80,36 @@ def invalid_query(*, machine: str, computer: str, namespace: str, query: str) ->
         operation="ExecQuery",
         parameter=query,
     )
+
+
+# Microsoft's Session.Error page, verbatim: the inner WSManFault's message (the page's
+# Err.Description differs in one word, "about" for "in").
+NO_KEYS_MESSAGE = (
+    "The WinRM client cannot process the request. The resource URI is not valid: it does not "
+    "contain keys, but the class selected is not a singleton. To access an instance which is not "
+    "a singleton, keys must be provided. Use the following command to get more information in how "
+    'to construct a resource URI: "winrm help uris". '
+)
+WMI_PLUGIN = "WMIv1 plugin for Windows Remote Management "  # the same page, trailing space kept
+
+
+def no_keys(machine: str) -> Fault:
+    """A Get of a keyed WMI class without selectors: Code 2150859002 (0x803380FA) in a WSManFault
+    that wraps the WMI plugin's ProviderFault, texts and attributes as on Microsoft's Session.Error
+    page (inner Machine empty there). The page shows only the detail: the subcode is a lab choice
+    (DSP0226 answers missing selectors with wsman:InvalidSelectors), and an MSFT_WmiError form
+    with the same error_Code, seen in public client code, is not served."""
+    inner = (
+        f'<f:WSManFault xmlns:f="{ns.WSMANFAULT}" Code="{INVALID_URI_WMI_SINGLETON}" Machine=""'
+        f' xml:lang="en-US"><f:Message>{escape(NO_KEYS_MESSAGE)}</f:Message></f:WSManFault>'
+    )
+    detail = (
+        f'<f:WSManFault xmlns:f="{ns.WSMANFAULT}" Code="{INVALID_URI_WMI_SINGLETON}"'
+        f' Machine={quoteattr(machine)} xml:lang="en-US"><f:Message>'
+        f"<f:ProviderFault provider={quoteattr(WMI_PLUGIN)} path={quoteattr(PROVIDER_PATH)}>{inner}"
+        "</f:ProviderFault></f:Message></f:WSManFault>"
+    )
+    return Fault(ns.FAULT_WSMAN, "s:Sender", "w:InvalidSelectors", NO_KEYS_MESSAGE, detail)
 
 
 def provider_hresult(machine: str, hresult: int) -> Fault:

@@ -28,8 +28,9 @@ WBEM_E_INVALID_CLASS = 0x80041010
 WBEM_E_INVALID_QUERY = 0x80041017
 WBEM_E_INVALID_METHOD = 0x8004102E
 WBEM_E_INVALID_METHOD_PARAMETERS = 0x8004102F
-# WS-Man codes a provider may also raise (wsman-wire §1.6 table).
-WSMAN_INVALID_SELECTORS = 0x8033803D
+# WS-Man codes a provider may also raise: ERROR_WSMAN_UNEXPECTED_SELECTORS, the Code of the
+# captured w:InvalidSelectors fault (faults.UNEXPECTED_SELECTORS).
+WSMAN_INVALID_SELECTORS = 0x8033805B
 
 FaultForm = Literal["wsmanfault", "wmierror"]
 

@@ -48,7 +48,7 @@ class ShellTable:
         """The commands of the shell the request's ShellId selector names (fault if none)."""
         shell_id = shell_id_of(call)
         if shell_id not in self.shells:
-            raise SoapFault(faults.invalid_selectors(call.alias))
+            raise SoapFault(faults.shell_not_found(call.alias, shell_id))
         return self.shells[shell_id]
 
 
@@ -103,7 +103,7 @@ def delete(call: Call, table: ShellTable) -> str:
     call.inject("Delete", "shell")
     shell_id = shell_id_of(call)
     if shell_id not in table.shells:
-        raise SoapFault(faults.invalid_selectors(call.alias))
+        raise SoapFault(faults.shell_not_found(call.alias, shell_id))
     del table.shells[shell_id]  # its commands go with it, as their processes do
     # pywinrm 0.5.0 winrm/tests/conftest.py close_shell_response: empty body.
     return envelope(

@@ -32,17 +32,25 @@ STATE_DONE = ns.SHELL + "/CommandState/Done"
 # the lab's texts are ASCII, so pywinrm's default code page 437 reads the same bytes.
 ENCODING = "utf-8"
 NOT_SUPPORTED_EXIT = 1
-E_INVALIDARG = 0x80070057
+ERROR_INVALID_PARAMETER = 87  # a plain Win32 code in WSManFault/@Code, as WinRS sends it
+WINRS_PLUGIN = ("Shell cmd plugin", r"%systemroot%\system32\winrscmd.dll")
 
 
 def _unknown_command(call: Call) -> Fault:
-    # Lab wording and subcode: no capture of WinRS answering an unknown CommandId.
-    return faults.with_subcode(
-        call.alias,
-        "w:InvalidParameter",
-        E_INVALIDARG,
-        faults.SERVICE_PREFIX + "The CommandId does not name a command of this shell. ",
+    """The reply of a Windows Server 2016 to a Signal without its CommandId (pypsrp
+    tests/adhoc.py @bfd566e6): w:InvalidParameter, fault detail InvalidValue, WSManFault Code 87
+    around the shell plugin's ProviderFault, texts verbatim. That WinRS answers an unknown
+    CommandId the same way is a lab assumption."""
+    text = "The parameter is incorrect. "
+    provider, path = WINRS_PLUGIN
+    detail = (
+        f"<w:FaultDetail>{faults.FAULT_DETAIL_PREFIX}InvalidValue</w:FaultDetail>"
+        f'<f:WSManFault xmlns:f="{ns.WSMANFAULT}" Code="{ERROR_INVALID_PARAMETER}"'
+        f" Machine={quoteattr(call.alias)}><f:Message><f:ProviderFault"
+        f" provider={quoteattr(provider)} path={quoteattr(path)}>{text}</f:ProviderFault>"
+        "</f:Message></f:WSManFault>"
     )
+    return Fault(ns.FAULT_WSMAN, "s:Sender", "w:InvalidParameter", text, detail)
 
 
 def _body(call: Call, local: str) -> ET.Element:

@@ -19,7 +19,7 @@ def get(call: Call) -> str:
     item (wsman-wire §1.3; no WMI Get capture exists, the envelope follows pypsrp_get.txt)."""
     resource, info = wmi_class(call)
     selectors = strip_cim_namespace(call, resource, call.request.selector_map())
-    selectors = check_selectors(call, info, selectors)
+    selectors = check_selectors(call, info, selectors, get=True)
     call.inject("Get", info.name)
     try:
         instance = call.provider.get(resource.namespace_key, info.name, selectors)

@@ -175,8 +175,16 @@ def test_bad_selectors_and_unknown_class(machine: Machine) -> None:
     protocol = basic(machine)
     with pytest.raises(WSManFaultError) as caught:
         protocol.send_message(winrm_message(protocol, GET, SERVICE_URI, selectors={"Name": "x"}))
+    # The captured fault (pywinrm winrm_responses/shells.py): ERROR_WSMAN_UNEXPECTED_SELECTORS
+    # with the UnexpectedSelectors fault detail.
     assert caught.value.fault_subcode == "w:InvalidSelectors"
-    assert caught.value.wsman_fault_code == 2150858813
+    assert caught.value.wsman_fault_code == 2150858843
+    assert "faultDetail/UnexpectedSelectors</w:FaultDetail>" in caught.value.response
+    with pytest.raises(WSManFaultError) as caught:
+        protocol.send_message(winrm_message(protocol, GET, SERVICE_URI))
+    # A Get without keys of a class that is not a singleton: Microsoft's Session.Error page.
+    assert caught.value.wsman_fault_code == 2150859002
+    assert "keys must be provided" in caught.value.response
     with pytest.raises(WSManFaultError) as caught:
         protocol.send_message(winrm_wql(protocol, "SELECT * FROM Win32_Processa"))
     assert caught.value.fault_subcode == "n:CannotProcessFilter"

@@ -154,8 +154,14 @@ def test_the_host_key_counts_only_on_a_kms_host_product_with_its_last_group():
     # Same five characters on a KMS client row: another key, not installed.
     client = product(ProductKeyChannel="Volume:GVLK", IsKeyManagementServiceMachine=0)
     assert installed_host_product([client], key) is None
-    # A CSVLK row that does not say it is a host is not taken on faith.
-    assert installed_host_product([product(IsKeyManagementServiceMachine=0)], key) is None
+    # A CSVLK row whose IsKeyManagementServiceMachine is still 0 holds the host key all the same:
+    # no source says the flag turns 1 at InstallProductKey rather than at the next sppsvc start
+    # (kms-facts.md §2.6), so the channel decides, not the flag.
+    waiting = product(IsKeyManagementServiceMachine=0)
+    assert installed_host_product([waiting], key) == waiting
+    # The Description alone says CSVLK where ProductKeyChannel is not served (older Windows).
+    older = product(ProductKeyChannel=None, IsKeyManagementServiceMachine=0)
+    assert installed_host_product([older], key) == older
     assert installed_host_product([product(PartialProductKey="T83GX")], key) is None
     assert installed_host_product([], key) is None
 
@@ -326,8 +332,10 @@ def test_no_output_carries_more_than_the_last_group(groups):
 
 
 def test_the_firewall_rule_is_read_by_its_instance_id_with_enabled_as_uint16():
+    # The four CIM_PolicyRule keys come with it (older-windows-office-adba.md §7.2).
     assert wmi_firewall.rule_wql() == (
-        "SELECT InstanceID, DisplayName, Enabled, Profiles FROM MSFT_NetFirewallRule "
+        "SELECT InstanceID, DisplayName, Enabled, Profiles, CreationClassName, PolicyRuleName, "
+        "SystemCreationClassName, SystemName FROM MSFT_NetFirewallRule "
         "WHERE InstanceID = 'SPPSVC-In-TCP'"
     )
     row = {"InstanceID": "SPPSVC-In-TCP", "DisplayName": "Key Management Service (TCP-In)"}

@@ -49,7 +49,8 @@ WSMAN_WIRE_DECIMALS = {
 }
 
 # WSManFault codes of wsman-wire.md §1.6's table, the captures (winrb_* fixtures: 2150858778,
-# 2150859173) and spike-notes.md (2150858843), with the symbol each must carry.
+# 2150859173), pywinrm's kept Windows reply (winrm_responses/shells.py: 2150858843) and
+# Microsoft's Session.Error page (2150859002), with the symbol each must carry.
 WSMAN_FAULT_CODES = {
     2150858752: "ERROR_WSMAN_RESOURCE_NOT_FOUND",
     2150858778: "ERROR_WSMAN_ENUMERATE_CANNOT_PROCESS_FILTER",
@@ -58,6 +59,7 @@ WSMAN_FAULT_CODES = {
     2150858813: "ERROR_WSMAN_INVALID_SELECTORS",
     2150858817: "ERROR_WSMAN_SCHEMA_VALIDATION_ERROR",
     2150858843: "ERROR_WSMAN_UNEXPECTED_SELECTORS",
+    2150859002: "ERROR_WSMAN_INVALID_URI_WMI_SINGLETON",
     2150859025: "ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS",
     2150859067: "ERROR_WSMAN_DIFFERENT_CIM_SELECTOR",
     2150859173: "ERROR_WSMAN_QUOTA_MAX_SHELLS",
@@ -391,6 +393,39 @@ def test_generic_win32_names_the_error_number() -> None:
     assert "system error 2 (0x2)" in entry.meaning
     assert "ERROR_FILE_NOT_FOUND" in entry.meaning
     assert "net helpmsg 2" in entry.action
+
+
+def test_a_plain_win32_code_is_a_win32_error_not_a_success() -> None:
+    # WinRM sends Code="87" with w:InvalidParameter: ERROR_INVALID_PARAMETER, which is
+    # E_INVALIDARG (0x80070057) as an HRESULT.
+    entry = explain(87)
+    assert entry.code == 87
+    assert entry.symbol == "ERROR_INVALID_PARAMETER"
+    assert entry.category == "win32"
+    assert "Windows system error 87 (ERROR_INVALID_PARAMETER)" in entry.meaning
+    assert "0x80070057 (E_INVALIDARG)" in entry.meaning
+    assert entry.action == CATALOG[0x80070057].action
+    assert "not a failure" not in str(entry)
+    unnamed = explain(1234)
+    assert unnamed.category == "win32"
+    assert "0x800704D2 as an HRESULT" in unnamed.meaning
+    assert "net helpmsg 1234" in unnamed.action
+
+
+@settings(max_examples=200, deadline=None)
+@given(code=st.integers(min_value=1, max_value=0xFFFF))
+def test_no_win32_code_reads_as_a_success(code: int) -> None:
+    entry = explain(code)
+    assert entry.category != "success"
+    assert "not a failure" not in str(entry)
+
+
+def test_from_win32_is_hresult_from_win32() -> None:
+    assert hresult.from_win32(0) == 0
+    assert hresult.from_win32(5) == 0x80070005
+    assert hresult.from_win32(87) == 0x80070057
+    assert hresult.from_win32(0xFFFF) == 0x8007FFFF
+    assert hresult.from_win32(0xC004F074) == 0xC004F074  # already an HRESULT
 
 
 def test_generic_win32_without_a_known_name() -> None:
