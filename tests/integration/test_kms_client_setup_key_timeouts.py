@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
+from kmslab import cli, control
 from kmslab.lab import Lab, LabShape, MachineShape
 from kmslab.model import admin
 from kmslab.model.keys import KeyKind
@@ -118,7 +119,11 @@ def test_a_slow_activation_that_fails_says_it_timed_out_and_what_was_read(lab, r
 
 def test_host_key_activation_taking_90_seconds_converges(lab, run_playbook):
     key = lab.call(lambda: lab.fleet.keys.csvlk("ws2022", 30).key)
-    lab.slow_method("kms2", "Activate", SLOW, class_name=SLP, times=1)
+    # Armed as `scripts/lab fault kms2 --slow-method Activate --seconds 90` does (until cleared).
+    args = cli.parser().parse_args(
+        ["fault", "kms2", "--slow-method", "Activate", "--seconds", "90"]
+    )
+    control.apply(lab, "fault", cli._fault_arguments(args))
     extra = {"extra_vars": {"host_key": key}}
     options = {"key": "{{ host_key }}"}
     first = run(lab, run_playbook, "kms2", HOST_MODULE, options, **extra)
@@ -133,3 +138,6 @@ def test_host_key_activation_taking_90_seconds_converges(lab, run_playbook):
     assert again.rc == 0, again.output
     assert again.result("kms2", TASK)["changed"] is False
     assert key not in first.output + again.output
+    control.apply(lab, "fault", {"machine": "kms2", "clear": True})
+    with pytest.raises(ValueError, match="go together"):
+        control.apply(lab, "fault", {"machine": "kms2", "slow_method": "Activate"})
