@@ -87,13 +87,6 @@ class EnumerationPage:
         """The items as property dicts (see :func:`cim.decode_properties`)."""
         return [decode_properties(element, types) for element in self.elements]
 
-    def decode_with_references(
-        self, types: TypeHints | None = None
-    ) -> list[tuple[dict[str, Any], EndpointReference | None]]:
-        """The items as property dicts, each with its endpoint reference (or None)."""
-        references = self.references or (None,) * len(self.elements)
-        return list(zip(self.decode(types), references, strict=True))
-
 
 @dataclass(frozen=True)
 class MethodResult:
