@@ -73,6 +73,17 @@ def parse_publish_list(values: Any) -> list[dict[str, Any]]:
     ]
 
 
+def published_records(hosts: Any, home: bool = True) -> dict[str, dict[str, list[Any]]]:
+    """What KMS hosts publish per domain: ``{domain: {records, optional}}`` (``home``: each host
+    also publishes in its home domain; the rule for a listed home domain is in module_utils)."""
+    return plist.records_by_domain(hosts, include_home=bool(home))
+
+
+def srv_mismatches(expected: Any, found: Any) -> list[dict[str, Any]]:
+    """The domains whose records read from DNS (``found``) differ from ``expected``."""
+    return plist.srv_mismatches(expected, found)
+
+
 class FilterModule:
     """volact.kms filters."""
 
@@ -83,5 +94,7 @@ class FilterModule:
             "hresult": hresult_info,
             "publish_list": publish_list,
             "parse_publish_list": parse_publish_list,
+            "published_records": published_records,
+            "srv_mismatches": srv_mismatches,
         }
         return filter_table(table)

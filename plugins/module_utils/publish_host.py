@@ -281,7 +281,9 @@ def read_host_facts(session: CimSession) -> HostFacts:
 def expected_records(plan: Plan, facts: HostFacts) -> tuple[list[dict[str, Any]] | None, str]:
     """The ``_vlmcs._tcp`` records the host publishes once sppsvc has started again, home domain
     first, or None when they cannot be worked out; and a warning when the answer is surprising
-    (not a KMS host, name unknown), else empty text."""
+    (not a KMS host, name unknown), else empty text. A record Windows may or may not publish
+    (the 0/0 record of a listed home domain, ``publish_list.HOME_DOMAIN_RULE``) carries
+    ``optional: True``."""
     if not facts.is_kms_host:
         return [], (
             "the host is not a KMS host (IsKeyManagementServiceMachine is 0), so it publishes no "
@@ -302,17 +304,7 @@ def expected_records(plan: Plan, facts: HostFacts) -> tuple[list[dict[str, Any]]
         records = published_records(plan.after_entries, fqdn, home, facts.listening_port)
     except KmsInputError as error:
         return None, f"the host's own name cannot be used for SRV records: {error}"
-    rows = [
-        {
-            "domain": domain,
-            "target": record.target.rstrip("."),
-            "port": record.port,
-            "priority": record.priority,
-            "weight": record.weight,
-        }
-        for domain, record in records.items()
-    ]
-    return rows, ""
+    return [record.as_dict() for record in records], ""
 
 
 def registry_advice(code: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ansible_collections.volact.kms.plugins.module_utils.dnsname import normalize_domain
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
@@ -247,6 +247,49 @@ def _prefer_existing(old: PublishEntry | None, new: PublishEntry) -> PublishEntr
     return old if old is not None and old.same_as(new) else new
 
 
+# The home domain and the list: the one rule, written once (kms-facts §2.3).
+# * The host always publishes in its home domain at priority 0 and weight 0: "The KMS home domain
+#   is always used, so it is not necessary to include it here" (registry reference dn502532), and
+#   missing numbers are 0. (The deployment guide says setting the list "suspends" publishing in the
+#   primary DNS suffix; Microsoft's documents disagree there, [UNCONFIRMED]; we follow the
+#   registry reference unless ``include_home`` says otherwise.)
+# * When the list names the home domain too, no source says which numbers win, [UNCONFIRMED]:
+#   Windows may publish the listed record in place of the 0/0 one, or beside it. So the listed
+#   record is certain and the 0/0 record beside it is *optional*: it may or may not be there, and
+#   a check must accept both. (Listed at 0/0 itself, the two forms are one record.) Recommended:
+#   do not list the home domain at all.
+HOME_DOMAIN_RULE = (
+    'The host always publishes in its home domain at priority 0, weight 0 (Microsoft: "the KMS '
+    'home domain is always used, so it is not necessary to include it here"). Whether listing '
+    "the home domain replaces that record or adds the listed one beside it is unconfirmed, so "
+    "both are accepted; better not to list it."
+)
+
+
+@dataclass(frozen=True)
+class PublishedRecord:
+    """One ``_vlmcs._tcp`` record a KMS host publishes. ``optional``: Windows may or may not
+    publish it (the automatic 0/0 record of a listed home domain, see ``HOME_DOMAIN_RULE``)."""
+
+    domain: str
+    record: SrvRecord
+    optional: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        """``{domain, target, port, priority, weight}``, target without the trailing dot, and
+        ``optional: true`` only on an optional record."""
+        row: dict[str, object] = {
+            "domain": self.domain,
+            "target": self.record.target.rstrip("."),
+            "port": self.record.port,
+            "priority": self.record.priority,
+            "weight": self.record.weight,
+        }
+        if self.optional:
+            row["optional"] = True
+        return row
+
+
 def published_records(
     entries: Iterable[PublishEntry],
     host_fqdn: object,
@@ -254,23 +297,146 @@ def published_records(
     port: object = DEFAULT_PORT,
     *,
     include_home: bool = True,
-) -> dict[str, SrvRecord]:
-    """The ``_vlmcs._tcp`` records a KMS host publishes, keyed by domain (home domain first).
-
-    The registry reference says "the KMS home domain is always used" with priority 0 and weight
-    0, but the deployment guide says setting the list "suspends" publishing in the primary DNS
-    suffix; Microsoft's documents disagree (kms-facts §2.3, [UNCONFIRMED]). ``include_home``
-    follows the registry reference by default. When the list names the home domain itself, its
-    priority and weight win (our assumption, also unconfirmed).
-    """
+) -> list[PublishedRecord]:
+    """The ``_vlmcs._tcp`` records a KMS host publishes, by ``HOME_DOMAIN_RULE``: the home
+    domain's first (a listed one before the optional 0/0 one), then each other entry in list
+    order. ``include_home=False``: only the listed entries (a host that does not publish itself,
+    whose records are written from the controller)."""
     target = normalize_target(host_fqdn, "host_fqdn")
-    home = normalize_domain(home_domain, "home_domain")
     number = parse_u16(port, "port", 1)
-    records: dict[str, SrvRecord] = {}
-    if include_home:
-        records[home] = SrvRecord(target, number, 0, 0)
-    for entry in entries:
-        records[entry.domain] = SrvRecord(
-            target, number, entry.effective_priority, entry.effective_weight
+    listed = [
+        PublishedRecord(
+            entry.domain,
+            SrvRecord(target, number, entry.effective_priority, entry.effective_weight),
         )
-    return records
+        for entry in entries
+    ]
+    if not include_home:
+        return listed
+    home = normalize_domain(home_domain, "home_domain")
+    automatic = PublishedRecord(home, SrvRecord(target, number, 0, 0))
+    at_home = [row for row in listed if row.domain == home]
+    others = [row for row in listed if row.domain != home]
+    if not at_home:
+        return [automatic, *others]
+    if at_home[0].record == automatic.record:
+        return [*at_home, *others]
+    return [*at_home, replace(automatic, optional=True), *others]
+
+
+# --- what a set of hosts publishes, per domain, and whether DNS holds it ------------------------
+
+_HOST_KEYS = ("fqdn", "home_domain", "domains", "port")
+_RECORD_KEYS = ("target", "port", "priority", "weight")
+
+
+def _host_records(host: object, field: str, include_home: bool) -> list[PublishedRecord]:
+    if not isinstance(host, Mapping):
+        raise KmsInputError(
+            field,
+            f"expected a mapping, got {type(host).__name__}.",
+            "Give each host as {fqdn, home_domain, domains}.",
+        )
+    unknown = sorted(str(key) for key in host if key not in _HOST_KEYS)
+    if unknown:
+        raise KmsInputError(
+            field, f"unknown key(s) {', '.join(unknown)}.", f"Use only {', '.join(_HOST_KEYS)}."
+        )
+    fqdn = host.get("fqdn")
+    home = host.get("home_domain")
+    if home is None and include_home and isinstance(fqdn, str) and "." in fqdn.strip(" ."):
+        home = fqdn.strip().strip(".").split(".", 1)[1]
+    entries = parse_domains(host.get("domains") or [], f"{field}.domains")
+    try:
+        return published_records(
+            entries,
+            fqdn,
+            home,
+            DEFAULT_PORT if host.get("port") is None else host["port"],
+            include_home=include_home,
+        )
+    except KmsInputError as error:
+        name = "fqdn" if error.field == "host_fqdn" else error.field
+        raise KmsInputError(f"{field}.{name}", error.problem, error.fix) from None
+
+
+def records_by_domain(
+    hosts: object, include_home: bool = True
+) -> dict[str, dict[str, list[dict[str, object]]]]:
+    """What a set of KMS hosts publishes, per domain: ``{domain: {records, optional}}``, each a
+    list of ``{target, port, priority, weight}``. ``records`` must all be in DNS; ``optional``
+    ones may be (``HOME_DOMAIN_RULE``). Each host is ``{fqdn, home_domain, domains, port}``
+    (``home_domain`` defaults to the FQDN's domain, ``port`` to 1688); ``include_home=False`` for
+    hosts whose records are written from the controller (only their listed domains)."""
+    if not isinstance(hosts, (list, tuple)):
+        raise KmsInputError(
+            "hosts",
+            f"expected a list, got {type(hosts).__name__}.",
+            "Give a list of {fqdn, home_domain, domains}.",
+        )
+    result: dict[str, dict[str, list[dict[str, object]]]] = {}
+    for index, host in enumerate(hosts):
+        for row in _host_records(host, f"hosts[{index}]", include_home):
+            sets = result.setdefault(row.domain, {"records": [], "optional": []})
+            record = {key: value for key, value in row.as_dict().items() if key in _RECORD_KEYS}
+            sets["optional" if row.optional else "records"].append(record)
+    return result
+
+
+def _srv_key(record: object, field: str) -> tuple[str, int, int, int]:
+    srv = SrvRecord.from_value(record, field)
+    return (srv.target, srv.port, srv.priority, srv.weight)
+
+
+def srv_mismatches(expected: object, found: object) -> list[dict[str, object]]:
+    """Each domain of ``expected`` (from :func:`records_by_domain`) whose records in ``found``
+    (``{domain: [records read from DNS]}``) differ: a required record missing, or a record that is
+    neither required nor optional. Empty when DNS holds what was published."""
+    if not isinstance(expected, Mapping) or not isinstance(found, Mapping):
+        raise KmsInputError(
+            "expected" if not isinstance(expected, Mapping) else "found",
+            "expected a mapping of domain to records.",
+            "Give {domain: ...} for both.",
+        )
+    wrong: list[dict[str, object]] = []
+    for domain, sets in expected.items():
+        if not isinstance(sets, Mapping):
+            raise KmsInputError(
+                f"expected[{domain}]", "expected {records, optional}.", "Use records_by_domain."
+            )
+        required = {_srv_key(r, f"{domain}.records") for r in sets.get("records") or []}
+        optional = {_srv_key(r, f"{domain}.optional") for r in sets.get("optional") or []}
+        there = {_srv_key(r, f"found[{domain}]") for r in found.get(domain) or []}
+        missing = sorted(required - there)
+        unexpected = sorted(there - required - optional)
+        if missing or unexpected:
+            wrong.append(
+                {
+                    "domain": domain,
+                    "missing": [_record_dict(key) for key in missing],
+                    "unexpected": [_record_dict(key) for key in unexpected],
+                    "message": _mismatch_text(domain, missing, unexpected),
+                }
+            )
+    return wrong
+
+
+def _record_dict(key: tuple[str, int, int, int]) -> dict[str, object]:
+    target, port, priority, weight = key
+    return {"target": target.rstrip("."), "port": port, "priority": priority, "weight": weight}
+
+
+def _mismatch_text(
+    domain: str,
+    missing: list[tuple[str, int, int, int]],
+    unexpected: list[tuple[str, int, int, int]],
+) -> str:
+    def show(keys: list[tuple[str, int, int, int]]) -> str:
+        return ", ".join(f"{p} {w} {port} {t}" for t, port, p, w in keys)
+
+    parts = []
+    if missing:
+        parts.append(f"missing {show(missing)}")
+    if unexpected:
+        parts.append(f"not expected {show(unexpected)}")
+    return f"_vlmcs._tcp.{domain}: {'; '.join(parts)}"

@@ -61,9 +61,12 @@ options:
       - Names must be plain ASCII fully qualified domain names; internationalized names must be
         written in their C(xn--) form, and Unicode look-alike characters are refused.
       - A domain may appear once.
-      - The KMS host always publishes in its own domain as well (the KMS home domain is always
-        used, says Microsoft's registry reference); list it here only to give it a priority or
-        weight.
+      - The KMS host always publishes in its own domain as well, at priority 0 and weight 0
+        ("The KMS home domain is always used, so it is not necessary to include it here", says
+        Microsoft's registry reference). Better not to list the home domain. If it is listed, the
+        host publishes the listed record there; whether Windows also keeps the 0/0 record beside
+        it or replaces it is unconfirmed, so RV(srv_records) marks that 0/0 record C(optional)
+        and the C(kms_publish) role's DNS check accepts both.
       - When not given, the list is not changed (use O(disable_publishing) alone).
     type: list
     elements: raw
@@ -177,6 +180,9 @@ srv_records:
   description:
     - The C(_vlmcs._tcp) SRV records the host publishes once C(sppsvc) has started with the new
       values, its home domain first; targets without the trailing dot.
+    - When the list names the home domain, the listed record comes first and the automatic 0/0
+      record follows with C(optional=true), because Windows may publish it or not (unconfirmed).
+      No other record has the C(optional) key.
     - Empty when the host is not a KMS host or publishing is off; null when the host's DNS name
       cannot be known (not a domain member), with a warning.
   returned: when something changed, or in diff mode

@@ -11,7 +11,15 @@ FILTERS = FilterModule().filters()
 
 
 def test_the_documented_filters_and_nothing_else():
-    assert sorted(FILTERS) == ["gvlk", "hresult", "mask_key", "parse_publish_list", "publish_list"]
+    assert sorted(FILTERS) == [
+        "gvlk",
+        "hresult",
+        "mask_key",
+        "parse_publish_list",
+        "publish_list",
+        "published_records",
+        "srv_mismatches",
+    ]
 
 
 def test_gvlk_from_edition_facts():
@@ -69,3 +77,19 @@ def test_publish_list_round_trip():
 def test_publish_list_duplicate_is_named():
     with pytest.raises(AnsibleFilterError, match=r"^publish_list: domains\[1\]"):
         FILTERS["publish_list"](["corp.example", "CORP.example."])
+
+
+def test_published_records_and_srv_mismatches_wire_the_home_domain_rule():
+    hosts = [{"fqdn": "kms1.corp.example", "domains": [{"name": "corp.example", "priority": 5}]}]
+    expected = FILTERS["published_records"](hosts)
+    assert expected["corp.example"]["optional"] == [
+        {"target": "kms1.corp.example", "port": 1688, "priority": 0, "weight": 0}
+    ]
+    assert FILTERS["published_records"](hosts, home=False)["corp.example"]["optional"] == []
+    listed = [{"target": "kms1.corp.example", "priority": 5}]
+    assert FILTERS["srv_mismatches"](expected, {"corp.example": listed}) == []
+    assert FILTERS["srv_mismatches"](expected, {})[0]["domain"] == "corp.example"
+    with pytest.raises(AnsibleFilterError, match=r"^published_records: hosts\[0\]"):
+        FILTERS["published_records"](["kms1.corp.example"])
+    with pytest.raises(AnsibleFilterError, match=r"^srv_mismatches: "):
+        FILTERS["srv_mismatches"]([], {})

@@ -231,6 +231,8 @@ def test_records_are_the_home_domain_then_each_entry() -> None:
     ]
     moved = HostFacts("KMS1", "Corp.Example.", True, True, 1700, True)
     listed_home = plan_list(decode_host_list(["corp.example, 5, 6"]), [], "present")
+    # A listed home domain: the listed record, and the automatic 0/0 one that Windows may keep
+    # beside it or drop (kms-facts §2.3, UNCONFIRMED; it used to be assumed dropped).
     assert expected_records(listed_home, moved)[0] == [
         {
             "domain": "corp.example",
@@ -238,6 +240,14 @@ def test_records_are_the_home_domain_then_each_entry() -> None:
             "port": 1700,
             "priority": 5,
             "weight": 6,
+        },
+        {
+            "domain": "corp.example",
+            "target": "kms1.corp.example",
+            "port": 1700,
+            "priority": 0,
+            "weight": 0,
+            "optional": True,
         },
     ]
 

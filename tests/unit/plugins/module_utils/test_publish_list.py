@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
 from ansible_collections.volact.kms.plugins.module_utils.publish_list import (
+    HOME_DOMAIN_RULE,
+    PublishedRecord,
     PublishEntry,
     decode_entry,
     decode_list,
@@ -21,6 +23,8 @@ from ansible_collections.volact.kms.plugins.module_utils.publish_list import (
     parse_domains,
     published_records,
     reconcile,
+    records_by_domain,
+    srv_mismatches,
 )
 from ansible_collections.volact.kms.plugins.module_utils.srv import SrvRecord
 
@@ -259,20 +263,154 @@ def test_reconcile_rejects_bad_state_and_duplicates() -> None:
 
 def test_published_records_include_the_home_domain_first() -> None:
     records = published_records([B, C], "KMS1.Corp.Contoso.com", "corp.contoso.com")
-    assert list(records) == ["corp.contoso.com", "b.com", "c.com"]
-    assert records["corp.contoso.com"] == SrvRecord("kms1.corp.contoso.com.", 1688, 0, 0)
-    assert records["b.com"] == SrvRecord("kms1.corp.contoso.com.", 1688, 10, 50)
-    assert records["c.com"] == SrvRecord("kms1.corp.contoso.com.", 1688, 5, 0)
+    assert [r.domain for r in records] == ["corp.contoso.com", "b.com", "c.com"]
+    assert [r.record for r in records] == [
+        SrvRecord("kms1.corp.contoso.com.", 1688, 0, 0),
+        SrvRecord("kms1.corp.contoso.com.", 1688, 10, 50),
+        SrvRecord("kms1.corp.contoso.com.", 1688, 5, 0),
+    ]
+    assert not any(r.optional for r in records)
 
 
 def test_published_records_options() -> None:
     records = published_records([B], "kms1.corp.com", "corp.com", "1689", include_home=False)
-    assert records == {"b.com": SrvRecord("kms1.corp.com.", 1689, 10, 50)}
-    listed_home = published_records([PublishEntry("corp.com", 3, 4)], "kms1.corp.com", "corp.com")
-    assert listed_home == {"corp.com": SrvRecord("kms1.corp.com.", 1688, 3, 4)}
-    assert published_records([], "kms1.corp.com", "corp.com") == {
-        "corp.com": SrvRecord("kms1.corp.com.", 1688, 0, 0)
+    assert records == [PublishedRecord("b.com", SrvRecord("kms1.corp.com.", 1689, 10, 50))]
+    # Without the home record, the home domain is not needed at all.
+    assert published_records([B], "kms1.corp.com", None, "1689", include_home=False) == records
+    assert published_records([], "kms1.corp.com", "corp.com") == [
+        PublishedRecord("corp.com", SrvRecord("kms1.corp.com.", 1688, 0, 0))
+    ]
+
+
+def test_a_listed_home_domain_is_certain_and_the_automatic_record_optional() -> None:
+    # kms-facts §2.3: "The KMS home domain is always used"; whether the listed numbers replace
+    # the 0/0 record or join it is UNCONFIRMED, so the 0/0 record may or may not be there. (This
+    # replaces the earlier assumption, without a source, that the listed numbers win.)
+    listed = [B, PublishEntry("corp.com", 3, 4)]
+    records = published_records(listed, "kms1.corp.com", "corp.com")
+    assert [(r.domain, r.record.priority, r.record.weight, r.optional) for r in records] == [
+        ("corp.com", 3, 4, False),
+        ("corp.com", 0, 0, True),
+        ("b.com", 10, 50, False),
+    ]
+    assert [r.as_dict() for r in records][:2] == [
+        {"domain": "corp.com", "target": "kms1.corp.com", "port": 1688, "priority": 3, "weight": 4},
+        {
+            "domain": "corp.com",
+            "target": "kms1.corp.com",
+            "port": 1688,
+            "priority": 0,
+            "weight": 0,
+            "optional": True,
+        },
+    ]
+    # Listed at 0/0, both forms are the same one record.
+    for entry in (PublishEntry("corp.com"), PublishEntry("corp.com", 0, 0)):
+        same = published_records([entry], "kms1.corp.com", "Corp.com.")
+        assert same == [PublishedRecord("corp.com", SrvRecord("kms1.corp.com.", 1688, 0, 0))]
+    assert "unconfirmed" in HOME_DOMAIN_RULE
+
+
+def test_records_by_domain_gathers_every_host() -> None:
+    hosts = [
+        {"fqdn": "kms1.corp.com", "domains": [{"name": "branch.com", "priority": "10"}]},
+        {
+            "fqdn": "KMS2.corp.com.",
+            "home_domain": "corp.com",
+            "domains": ["branch.com", {"name": "corp.com", "priority": 5, "weight": 60}],
+        },
+    ]
+    expected = records_by_domain(hosts)
+    assert expected == {
+        "corp.com": {
+            "records": [
+                {"target": "kms1.corp.com", "port": 1688, "priority": 0, "weight": 0},
+                {"target": "kms2.corp.com", "port": 1688, "priority": 5, "weight": 60},
+            ],
+            "optional": [{"target": "kms2.corp.com", "port": 1688, "priority": 0, "weight": 0}],
+        },
+        "branch.com": {
+            "records": [
+                {"target": "kms1.corp.com", "port": 1688, "priority": 10, "weight": 0},
+                {"target": "kms2.corp.com", "port": 1688, "priority": 0, "weight": 0},
+            ],
+            "optional": [],
+        },
     }
+    # Records written from the controller: only the listed domains, no home record.
+    written = records_by_domain(hosts, include_home=False)
+    assert sorted(written) == ["branch.com", "corp.com"]
+    assert written["corp.com"] == {
+        "records": [{"target": "kms2.corp.com", "port": 1688, "priority": 5, "weight": 60}],
+        "optional": [],
+    }
+    assert records_by_domain([]) == {}
+
+
+@pytest.mark.parametrize(
+    ("hosts", "field"),
+    [
+        ("kms1.corp.com", "hosts"),
+        (["kms1.corp.com"], "hosts[0]"),
+        ([{"fqdn": "kms1.corp.com", "extra": 1}], "hosts[0]"),
+        ([{"fqdn": "kms1"}], "hosts[0].fqdn"),
+        ([{"fqdn": "kms1.corp.com", "home_domain": "corp"}], "hosts[0].home_domain"),
+        ([{"fqdn": "kms1.corp.com", "domains": ["a.com", "a.com"]}], "hosts[0].domains[1]"),
+        ([{"fqdn": "kms1.corp.com", "port": 0}], "hosts[0].port"),
+    ],
+)
+def test_records_by_domain_refusals_name_the_host(hosts: object, field: str) -> None:
+    with pytest.raises(KmsInputError) as caught:
+        records_by_domain(hosts)
+    assert caught.value.field == field
+
+
+def _found(*records: tuple[str, int, int]) -> list[dict[str, object]]:
+    return [
+        {"target": target, "port": 1688, "priority": priority, "weight": weight}
+        for target, priority, weight in records
+    ]
+
+
+@pytest.mark.parametrize(
+    "found",
+    [
+        # home_domain_record=replaced: only the listed record.
+        _found(("kms1.corp.com", 0, 0), ("kms2.corp.com", 5, 60)),
+        # home_domain_record=kept: the 0/0 record beside it; targets as DNS may spell them.
+        _found(("KMS1.corp.com.", 0, 0), ("kms2.corp.com", 5, 60), ("kms2.corp.com", 0, 0)),
+    ],
+)
+def test_either_form_of_a_listed_home_domain_matches(found: list[dict[str, object]]) -> None:
+    hosts = [
+        {"fqdn": "kms1.corp.com"},
+        {"fqdn": "kms2.corp.com", "domains": [{"name": "corp.com", "priority": 5, "weight": 60}]},
+    ]
+    assert srv_mismatches(records_by_domain(hosts), {"corp.com": found}) == []
+
+
+def test_a_missing_required_or_an_unknown_record_is_reported() -> None:
+    hosts = [{"fqdn": "kms2.corp.com", "domains": [{"name": "corp.com", "priority": 5}]}]
+    expected = records_by_domain(hosts)
+    only_auto = _found(("kms2.corp.com", 0, 0))  # the listed record is required
+    wrong = srv_mismatches(expected, {"corp.com": only_auto})
+    assert wrong == [
+        {
+            "domain": "corp.com",
+            "missing": [{"target": "kms2.corp.com", "port": 1688, "priority": 5, "weight": 0}],
+            "unexpected": [],
+            "message": "_vlmcs._tcp.corp.com: missing 5 0 1688 kms2.corp.com.",
+        }
+    ]
+    stray = _found(("kms2.corp.com", 5, 0), ("rogue.corp.com", 0, 0))
+    assert srv_mismatches(expected, {"corp.com": stray})[0]["message"] == (
+        "_vlmcs._tcp.corp.com: not expected 0 0 1688 rogue.corp.com."
+    )
+    assert srv_mismatches(expected, {})[0]["missing"]  # a domain DNS has nothing for
+    with pytest.raises(KmsInputError):
+        srv_mismatches([], {})
+    with pytest.raises(KmsInputError):
+        srv_mismatches(expected, {"corp.com": [{"target": "."}]})
 
 
 @pytest.mark.parametrize(
