@@ -121,7 +121,9 @@ def test_a_return_value_is_the_same_error_as_a_fault() -> None:
     assert failed.explanation is not None
     assert failed.explanation.symbol == "SL_E_INVALID_PRODUCT_KEY"
     assert str(failed) == f"InstallProductKey failed: {hresult.describe(SL_E_INVALID_PRODUCT_KEY)}"
-    assert failure_text(failed) == hresult.describe(SL_E_INVALID_PRODUCT_KEY)
+    fault = WsmanFault(subcode="w:InternalError", hresult_code=SL_E_INVALID_PRODUCT_KEY)
+    assert failure_text(failed) == failure_text(fault)
+    assert failure_text(failed).startswith("0xC004F050 (SL_E_INVALID_PRODUCT_KEY)")
     again = pickle.loads(pickle.dumps(failed))
     assert (type(again), again.hresult, str(again)) == (MethodFailed, failed.hresult, str(failed))
     # A ReturnValue read as signed (-1073418160) names the same HRESULT.
