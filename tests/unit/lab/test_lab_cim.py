@@ -150,6 +150,7 @@ def test_parameters_arrive_as_wire_text_and_are_coerced() -> None:
     fleet = Fleet()
     host = fleet.add("kms1", "ws2022-standard")
     admin.install_key(host, fleet.keys.csvlk("ws2022").key)
+    admin.restart_sppsvc(host)  # host settings need the KMS host role (kms-facts §2.6)
     admin.call_service(host, "SetKeyManagementServiceListeningPort", PortNumber="1690")
     admin.call_service(host, "DisableKeyManagementServiceDnsPublishing", DisablePublishing="true")
     admin.call_service(host, "EnableKeyManagementServiceLowPriority", EnableLowPriority="1")

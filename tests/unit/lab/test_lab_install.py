@@ -11,6 +11,7 @@ from kmslab.model.catalog import OFFICE_APP_ID, WINDOWS_APP_ID
 from kmslab.model.cim_classes import SLP
 from kmslab.model.errors import HResult, SppFault
 from kmslab.model.registry import HKEY_LOCAL_MACHINE, SPP_KEY
+from kmslab.variants import Variants
 
 
 def install_error(fleet: Fleet, image: str, key: str) -> int:
@@ -109,21 +110,50 @@ def test_a_key_for_another_product_is_invalid_for_this_product() -> None:
     assert install_error(fleet, "win11-pro", office) == HResult.SL_E_PKEY_INVALID_CONFIG
 
 
-def test_a_host_key_makes_a_kms_host_on_an_os_that_can_host_it() -> None:
-    fleet = Fleet()
+@pytest.mark.parametrize("flag", ["immediate", "after_restart"])
+def test_a_host_key_makes_a_kms_host_on_an_os_that_can_host_it(flag: str) -> None:
+    # When IsKeyManagementServiceMachine turns 1 is the variant kms_flag_after_install: at
+    # InstallProductKey, or only once sppsvc restarts (Microsoft's /ipk note, kms-facts §2.6).
+    fleet = Fleet(variants=Variants({"kms_flag_after_install": flag}))
     host = fleet.add("kms1", "ws2019-standard")
     assert admin.service(host)["IsKeyManagementServiceMachine"] == 0
     admin.install_key(host, fleet.keys.csvlk("ws2022").key)
     product = admin.windows_product(host)
     assert product is not None
+    # The key is in under both values: the channel and the description say so at once.
     assert product["ProductKeyChannel"] == "Volume:CSVLK"
     assert product["Description"] == "Windows(R) Operating System, VOLUME_KMS_WS22 channel"
+    at_once = int(flag == "immediate")
+    assert product["IsKeyManagementServiceMachine"] == at_once
+    service = admin.service(host)
+    assert service["IsKeyManagementServiceMachine"] == at_once
+    assert service["KeyManagementServiceListeningPort"] == 1688 * at_once
+    assert service["RequiredClientCount"] == 25 * at_once
+    assert service["KeyManagementServiceProductKeyID"] == product["ProductKeyID"]
+    admin.restart_sppsvc(host)
+    # After the restart Microsoft asks for, a KMS host under both values.
+    product = admin.windows_product(host)
+    assert product is not None
     assert product["IsKeyManagementServiceMachine"] == 1
     service = admin.service(host)
     assert service["IsKeyManagementServiceMachine"] == 1
     assert service["KeyManagementServiceListeningPort"] == 1688
     assert service["RequiredClientCount"] == 25
     assert service["KeyManagementServiceProductKeyID"] == product["ProductKeyID"]
+
+
+@pytest.mark.parametrize("flag", ["immediate", "after_restart"])
+def test_removing_the_host_key_clears_the_flag_at_once(flag: str) -> None:
+    fleet = Fleet(variants=Variants({"kms_flag_after_install": flag}))
+    host = fleet.add("kms1", "ws2022-standard")
+    admin.install_key(host, fleet.keys.csvlk("ws2022").key)
+    admin.restart_sppsvc(host)
+    assert admin.service(host)["IsKeyManagementServiceMachine"] == 1
+    admin.install_key(host, fleet.keys.for_image(KeyKind.GVLK, "ws2022-standard").key)
+    assert admin.service(host)["IsKeyManagementServiceMachine"] == 0  # no restart needed
+    # A host key installed again waits for the next restart again (after_restart).
+    admin.install_key(host, fleet.keys.csvlk("ws2022").key)
+    assert admin.service(host)["IsKeyManagementServiceMachine"] == int(flag == "immediate")
 
 
 @pytest.mark.parametrize(
@@ -165,6 +195,7 @@ def test_a_host_key_installs_on_each_os_the_planning_table_lists(image: str, gro
     fleet = Fleet()
     host = fleet.add("kms1", image)
     admin.install_key(host, fleet.keys.csvlk(group).key)
+    admin.restart_sppsvc(host)  # Microsoft's /ipk note (kms-facts §2.6)
     assert admin.service(host)["IsKeyManagementServiceMachine"] == 1
 
 
@@ -172,6 +203,7 @@ def test_an_office_host_key_sits_beside_the_windows_key() -> None:
     fleet = Fleet()
     host = fleet.add("kms1", "ws2022-standard", initial_key=KeyKind.MAK, activated=True)
     admin.install_key(host, fleet.keys.csvlk("office2021").key)
+    admin.restart_sppsvc(host)  # Microsoft's /ipk note (kms-facts §2.6)
     rows = keyed_rows(host)
     assert sorted((row["ApplicationID"], row["ProductKeyChannel"]) for row in rows) == [
         (OFFICE_APP_ID, "Volume:CSVLK"),
@@ -186,6 +218,7 @@ def test_each_host_row_needs_its_own_products_threshold() -> None:
     host = fleet.add("kms1", "ws2022-standard")
     admin.install_key(host, fleet.keys.csvlk("ws2022").key)
     admin.install_key(host, fleet.keys.csvlk("office2021").key)
+    admin.restart_sppsvc(host)  # Microsoft's /ipk note (kms-facts §2.6)
     required = {row["ApplicationID"]: row["RequiredClientCount"] for row in keyed_rows(host)}
     assert required == {WINDOWS_APP_ID: 25, OFFICE_APP_ID: 5}
     assert admin.service(host)["RequiredClientCount"] == 25  # the service: the largest

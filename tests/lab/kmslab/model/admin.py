@@ -114,7 +114,13 @@ def set_firewall_rule(machine: Machine, enabled: bool, rule: str = KMS_RULE) -> 
 
 def setup_kms_host(machine: Machine, host_key: str, publish_list: list[str] | None = None) -> int:
     """Install and activate a host key, set the publish list, open the firewall rule, restart
-    sppsvc so the host serves and publishes; the activation HRESULT (0 on success)."""
+    sppsvc so the host serves and publishes; the activation HRESULT (0 on success).
+
+    Sound under both values of ``kms_flag_after_install``: nothing here needs the KMS host role
+    before the restart (online activation does not; the publish list is a registry value), and
+    the restart that ends it is the one Microsoft's /ipk note asks for (kms-facts §2.6). Host
+    settings made through SoftwareLicensingService methods (slmgr /sprt, /sai, ...) belong after
+    it, as the service refuses them (0xC004F016) until the host role starts."""
     install_key(machine, host_key)
     result = activate_windows(machine)
     if publish_list is not None:

@@ -53,8 +53,8 @@ class SoftwareProtection(KmsSettingsMethods):
         # When IsKeyManagementServiceMachine turns 1 after InstallProductKey of a host key: at
         # once (True), or only once sppsvc has started with the key in (False). No source says
         # which (the /ipk note only says to restart sppsvc, kms-facts §2.6), so this is a lab
-        # variant: the switch ``kms_flag_after_install`` flips this attribute (immediate = True).
-        self.kms_flag_immediate = True
+        # variant (``kms_flag_after_install``, kmslab/variants.py).
+        self.kms_flag_immediate = machine.variants["kms_flag_after_install"] == "immediate"
         self.host_key_at_start = False  # a host key was in when sppsvc last started
 
     # Queries -----------------------------------------------------------------------------------
