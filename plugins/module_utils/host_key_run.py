@@ -39,9 +39,10 @@ from ansible_collections.volact.kms.plugins.module_utils.host_key_state import S
 from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import WsmanFault
 
 PENDING_ROLE = (
-    "the KMS host key is installed, but the machine does not report the KMS host role until the "
-    "Software Protection service (sppsvc) restarts, and restart_service is never: restart sppsvc, "
-    "then run the task again to apply the host settings"
+    "not set yet: the KMS host key is installed, but the machine does not report the KMS host "
+    "role until the Software Protection service (sppsvc) restarts, and it refuses host settings "
+    "until then (restart_service is never, so restart_required is true). Run the task again "
+    "after the restart (the handler that restarts sppsvc) to set them"
 )
 
 
@@ -62,7 +63,17 @@ class HostKeyRun(KeySteps):
         if pending and self.request.restart_service != "never":
             self._start_host_role()
             pending = False
-        for change in plan_settings(self.svc, wanted):
+        changes = plan_settings(self.svc, wanted)
+        if pending:
+            # restart_service=never leaves the restart to a handler, and Windows takes no host
+            # setting before it: say so and leave them to the run after the restart, rather than
+            # fail a task whose handler would have made them possible.
+            waiting = [c for c in changes if c.setting.host_only]
+            if waiting:
+                self.restart_needed = True
+                self.warn(f"{', '.join(c.option for c in waiting)}: {PENDING_ROLE}.")
+                changes = [c for c in changes if not c.setting.host_only]
+        for change in changes:
             self._plan(f"{change.option}: {change.before!r} -> {change.after!r}")
             self.predicted[change.option] = change.after
             if self.check:
@@ -73,11 +84,7 @@ class HostKeyRun(KeySteps):
                 self.spp.apply(change.setting, change.after)
             except WsmanFault as fault:
                 step = f"{change.setting.method} for {change.option}={change.after!r}"
-                text = fault_message(step, fault.hresult, str(fault))
-                if pending and change.setting.host_only:
-                    code = "" if fault.hresult is None else f" with 0x{fault.hresult:08X}"
-                    text = f"{step} failed{code}: {PENDING_ROLE}."
-                self._error(text, fault.hresult)
+                self._error(fault_message(step, fault.hresult, str(fault)), fault.hresult)
                 break
             self.applied.append(change)
             self.restart_needed = self.restart_needed or change.needs_restart
@@ -87,7 +94,8 @@ class HostKeyRun(KeySteps):
         Windows IsKeyManagementServiceMachine may wait for the next sppsvc start, and slmgr only
         applies host settings on a machine that reports it, wsman-wire.md §4.3): restart sppsvc
         before the host settings, then read again. The restart after the settings still follows
-        when they need one. With restart_service=never the settings are tried as they are."""
+        when they need one. With restart_service=never the host settings wait for the next run
+        (``_settings``)."""
         self._plan("restart the Software Protection service (sppsvc) so the host key takes effect")
         try:
             wmi_service.restart(self.session)

@@ -22,7 +22,8 @@ description:
   - Works for Windows and Office KMS host keys alike. The key is installed with
     C(SoftwareLicensingService.InstallProductKey) and the product it went into is found by the
     key's last group; the host key counts as installed when that product has the key's last
-    group, the C(Volume:CSVLK) channel and reports itself as a KMS host.
+    group and the C(Volume:CSVLK) channel, whether or not the machine reports itself as a KMS
+    host yet (no source says C(IsKeyManagementServiceMachine) turns 1 before C(sppsvc) restarts).
   - Speaks WS-Management to WMI directly from the controller over the task's own C(winrm) or
     C(psrp) connection; no PowerShell, no C(slmgr.vbs), no localized text is parsed.
   - Every host setting is optional and only touched when given; it is compared with the value
@@ -31,6 +32,11 @@ description:
     (C(sppsvc)) restarts. The module restarts it when a change needs it and then reads the
     settings back; a setting that did not take fails the task, naming the setting. With
     O(restart_service=never) the restart is left to a handler and RV(restart_required) says so.
+  - Windows takes KMS host settings only from a machine that reports the KMS host role, which after
+    a new host key may wait for the next C(sppsvc) start (Microsoft's note on C(slmgr /ipk) says
+    to restart it). Then V(auto) and V(always) restart C(sppsvc) before the host settings as well;
+    with O(restart_service=never) the task does not fail; it leaves the host settings to the run
+    after the restart, names them in a warning and sets RV(restart_required).
   - After installing the host key it writes the C(KeyManagementServiceVersion) registry value
     (REG_SZ, the service version) as C(slmgr /ipk) does, and deletes it with O(state=absent).
   - A converged run costs 2 WS-Man requests (C(SoftwareLicensingProduct) and

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import yaml
-from kmslab.lab import LabShape, MachineShape
+from kmslab.lab import Lab, LabShape, MachineShape
 from kmslab.model import admin
 from kmslab.model.firewall import KMS_RULE
 from kmslab.model.registry import HKEY_LOCAL_MACHINE, SPP_KEY, reg_sz
 from kmslab.presets import CORP
+from kmslab.variants import Variants
 
 MODULE = "volact.kms.kms_host_key"
 TASK = "Host key"
@@ -32,6 +34,17 @@ HOSTS = (
 )
 LAB_SHAPE = LabShape(
     machines=tuple(MachineShape(name, "ws2022-standard", CORP, role="kms_host") for name in HOSTS),
+    zones=(CORP,),
+)
+# When IsKeyManagementServiceMachine turns 1 after a host key's InstallProductKey is unconfirmed
+# (kms-facts §2.6 only says to restart sppsvc): the lab variant kms_flag_after_install. Tests whose
+# run differs between the two forms run on a lab per value (flag_lab).
+FLAGS = ("immediate", "after_restart")
+FLAG_SHAPE = LabShape(
+    machines=tuple(
+        MachineShape(name, "ws2022-standard", CORP, role="kms_host")
+        for name in ("fresh", "deferred")
+    ),
     zones=(CORP,),
 )
 # Windows Server 2022 Standard's published GVLK (reference/gvlk.csv).
@@ -111,7 +124,16 @@ def methods(writes) -> list[str]:
     return [w.method for w in writes]
 
 
-def test_install_activate_settings_and_firewall_then_nothing_to_do(lab, run_playbook):
+@pytest.fixture(scope="module", params=FLAGS)
+def flag_lab(request):
+    """``(value, lab)``: a lab whose host flag follows kms_flag_after_install=value."""
+    variants = Variants({"kms_flag_after_install": request.param})
+    with Lab(FLAG_SHAPE, http_port=0, https_port=0, variants=variants) as running:
+        yield request.param, running
+
+
+def test_install_activate_settings_and_firewall_then_nothing_to_do(flag_lab, run_playbook):
+    flag, lab = flag_lab
     key = host_key(lab, "fresh")
     run, first = play(lab, run_playbook, "fresh", key, firewall=True, **SETTINGS)
     assert run.rc == 0, run.output
@@ -129,9 +151,17 @@ def test_install_activate_settings_and_firewall_then_nothing_to_do(lab, run_play
     assert facts["host_keys"] == [f"XXXXX-XXXXX-XXXXX-XXXXX-{key[-5:]}"]
     assert {name: facts[name] for name in SETTINGS} == SETTINGS
     assert first["firewall_rule"]["enabled"] is True
+    # Where the host role waits for sppsvc to start with the key in, sppsvc restarts before the
+    # host settings too (the service refuses them until then), and again after them.
+    role_restart = (
+        ["restart the Software Protection service (sppsvc) so the host key takes effect"]
+        if flag == "after_restart"
+        else []
+    )
     assert first["changes"] == [
         f"install the KMS host key XXXXX-XXXXX-XXXXX-XXXXX-{key[-5:]}",
         "activate the KMS host key online",
+        *role_restart,
         "listening_port: 1688 -> 1690",
         "dns_publishing: True -> False",
         "low_priority: False -> True",
@@ -147,6 +177,7 @@ def test_install_activate_settings_and_firewall_then_nothing_to_do(lab, run_play
         "RefreshLicenseStatus",
         "SetStringValue",
         "Activate",
+        *(["StopService", "StartService"] if role_restart else []),
         "SetKeyManagementServiceListeningPort",
         "DisableKeyManagementServiceDnsPublishing",
         "EnableKeyManagementServiceLowPriority",
@@ -294,7 +325,9 @@ def test_drift_is_reported_in_check_mode_and_corrected(lab, run_playbook):
     assert (run.rc, again["changed"], again["wsman"]["requests"]) == (0, False, 3)
 
 
-def test_restart_left_to_a_handler_is_reported(lab, run_playbook):
+def test_restart_left_to_a_handler_is_reported(flag_lab, run_playbook):
+    # restart_service=never, as the kms_host role runs the module: its handler restarts sppsvc.
+    flag, lab = flag_lab
     key = host_key(lab, "deferred")
     starts = lab.call(lambda: lab.machine("deferred").sppsvc.starts)
     run, result = play(
@@ -305,16 +338,48 @@ def test_restart_left_to_a_handler_is_reported(lab, run_playbook):
     assert result["restart_required"] is True
     assert result["service_restarted"] is False
     assert lab.call(lambda: lab.machine("deferred").sppsvc.starts) == starts
-    assert result["kms_host"]["activation_interval"] == 30  # configured...
-    assert effective(lab, "deferred").activation_interval == 120  # ...not yet effective
     assert "StopService" not in methods(lab.writes("deferred"))
+    if flag == "immediate":
+        assert "activation_interval: 120 -> 30" in result["changes"]
+        assert result["kms_host"]["activation_interval"] == 30  # configured...
+    else:
+        # The host role waits for the restart, and Windows takes no host setting before it: the
+        # setting is not tried, the task does not fail, and a warning says it waits for the next
+        # run (failing would leave the role's handler, and so the restart, out for good).
+        assert result["kms_host"]["is_kms_host"] is False
+        assert not any(change.startswith("activation_interval") for change in result["changes"])
+        assert "SetVLActivationInterval" not in methods(lab.writes("deferred"))
+        assert result["kms_host"]["activation_interval"] == 120
+        (warning,) = result["warnings"]
+        assert warning.startswith("activation_interval: not set yet")
+        assert "until the Software Protection service (sppsvc) restarts" in warning
+    assert effective(lab, "deferred").activation_interval == 120  # ...not yet effective
     # What the kms_host role's handler runs: the one restart, though nothing else changes.
     run, handler = play(lab, run_playbook, "deferred", key, restart_service="always")
     assert run.rc == 0, run.output
     assert (handler["changed"], handler["service_restarted"]) == (True, True)
     assert handler["restart_required"] is False
+    assert handler["kms_host"]["is_kms_host"] is True
     assert lab.call(lambda: lab.machine("deferred").sppsvc.starts) == starts + 1
+    if flag == "after_restart":
+        assert effective(lab, "deferred").activation_interval == 120
+        # The next run sets what waited, and its handler makes it effective.
+        run, again = play(
+            lab, run_playbook, "deferred", key, restart_service="never", activation_interval=30
+        )
+        assert run.rc == 0, run.output
+        assert again["changes"] == ["activation_interval: 120 -> 30"]
+        assert (again["restart_required"], again["service_restarted"]) == (True, False)
+        assert "warnings" not in again or not again["warnings"]
+        run, handler = play(lab, run_playbook, "deferred", key, restart_service="always")
+        assert run.rc == 0, run.output
+        assert lab.call(lambda: lab.machine("deferred").sppsvc.starts) == starts + 2
     assert effective(lab, "deferred").activation_interval == 30
+    run, converged = play(
+        lab, run_playbook, "deferred", key, restart_service="never", activation_interval=30
+    )
+    assert run.rc == 0, run.output
+    assert (converged["changed"], converged["restart_required"]) == (False, False)
 
 
 def test_absent_turns_the_host_back_into_a_kms_client(lab, run_playbook):

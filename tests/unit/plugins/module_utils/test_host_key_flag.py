@@ -42,14 +42,15 @@ def session_for(machine: Machine) -> CimSession:
     return CimSession(send)
 
 
-def task(machine: Machine, check: bool = False, **options: Any) -> dict[str, Any]:
-    warnings: list[str] = []
+def task(
+    machine: Machine, check: bool = False, warnings: list[str] | None = None, **options: Any
+) -> dict[str, Any]:
     return run(
         session_for(machine),
         parse_request(options),
         check_mode=check,
         want_diff=True,
-        warn=warnings.append,
+        warn=(warnings if warnings is not None else []).append,
     )
 
 
@@ -101,12 +102,46 @@ def test_a_host_key_waiting_for_its_restart_counts_as_installed(flag: str) -> No
     assert sum(w.method == "InstallProductKey" for w in machine.journal.writes) == installs
 
 
-def test_host_settings_without_a_restart_say_why_when_the_flag_waits() -> None:
-    machine, key = lab_host("after_restart")
-    result = task(machine, key=key, listening_port=1690, restart_service="never")
-    assert result["failed"]
-    assert "until the Software Protection service (sppsvc) restarts" in result["msg"]
-    assert machine.spp.holds_host_key  # the key stays in
+@pytest.mark.parametrize("flag", FLAG)
+def test_host_settings_left_to_a_handler_wait_for_the_restart_when_the_flag_waits(
+    flag: str,
+) -> None:
+    # restart_service=never is how the kms_host role runs the module, its handler restarting
+    # sppsvc afterwards: where the host role waits for that restart, the host settings cannot be
+    # set in this run, so the task says so and leaves them to the next run instead of failing.
+    machine, key = lab_host(flag)
+    warnings: list[str] = []
+    first = task(machine, warnings=warnings, key=key, listening_port=1690, restart_service="never")
+    assert not first.get("failed"), first.get("msg")
+    assert first["changed"]
+    assert first["restart_required"]
+    assert not first["service_restarted"]
+    assert machine.spp.holds_host_key
+    port_set = [w for w in machine.journal.writes if w.method.endswith("ListeningPort")]
+    if flag == "immediate":
+        assert "listening_port: 1688 -> 1690" in first["changes"]
+        assert len(port_set) == 1
+        assert not warnings
+    else:
+        assert not any(c.startswith("listening_port") for c in first["changes"])
+        assert not port_set  # not even tried: the service would refuse it (0xC004F016)
+        assert len(warnings) == 1
+        assert warnings[0].startswith("listening_port: not set yet")
+        assert "until the Software Protection service (sppsvc) restarts" in warnings[0]
+    # The handler: the one restart; the run after it sets what waited.
+    assert not task(machine, key=key, restart_service="always").get("failed")
+    assert machine.spp.is_kms_host
+    warnings.clear()
+    second = task(machine, warnings=warnings, key=key, listening_port=1690, restart_service="never")
+    assert not second.get("failed"), second.get("msg")
+    assert not warnings
+    if flag == "immediate":
+        assert not second["changed"], second["changes"]
+        assert not second["restart_required"]
+    else:
+        assert second["changes"] == ["listening_port: 1688 -> 1690"]
+        assert second["restart_required"]  # for the handler again
+    assert second["kms_host"]["listening_port"] == 1690
 
 
 @pytest.mark.parametrize("flag", FLAG)
