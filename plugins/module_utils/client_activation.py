@@ -22,6 +22,7 @@ from typing import Any
 
 from ansible_collections.volact.kms.plugins.module_utils import hresult
 from ansible_collections.volact.kms.plugins.module_utils.client_plan import Target
+from ansible_collections.volact.kms.plugins.module_utils.hresult_brief import label
 from ansible_collections.volact.kms.plugins.module_utils.spp import Product
 
 
@@ -119,8 +120,12 @@ def below_threshold(
 
 
 def failed(name: str, code: int | None, detail: str, kms_host: str | None) -> Activation:
-    """An Activate that failed with ``code`` (None: no HRESULT, ``detail`` says what failed)."""
-    text = hresult.describe(code) if code is not None else detail
+    """An Activate that failed with ``code`` (None: no HRESULT, ``detail`` says what failed).
+
+    The message says what failed, where, and the HRESULT with its name; the task's ``msg`` adds
+    what to do (client_report.py), and the code's meaning and whole advice are the result's
+    ``details`` and ``what_to_do`` (hresult_brief.py)."""
+    text = label(hresult.explain(code)) if code is not None else detail
     where = failed_where(code, kms_host)
     return Activation(State.FAILED, name, f"Activating {name} failed ({where}): {text}", code)
 

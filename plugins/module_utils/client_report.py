@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.volact.kms.plugins.module_utils import hresult
 from ansible_collections.volact.kms.plugins.module_utils.client_activation import Activation, State
 from ansible_collections.volact.kms.plugins.module_utils.client_apply import Outcome, locate
 from ansible_collections.volact.kms.plugins.module_utils.client_options import BelowThreshold
 from ansible_collections.volact.kms.plugins.module_utils.client_plan import ProductPlan
+from ansible_collections.volact.kms.plugins.module_utils.hresult_brief import advice
 from ansible_collections.volact.kms.plugins.module_utils.spp import Product
 
 
@@ -78,6 +80,14 @@ def _is_problem(outcome: Outcome, activation: Activation) -> bool:
     return policy is BelowThreshold.FAIL
 
 
+def _said(activation: Activation) -> str:
+    """The activation's message in the task's ``msg``: a failure with an HRESULT gets what to do,
+    in short (the whole advice is ``what_to_do``)."""
+    if activation.state is State.FAILED and activation.hresult is not None:
+        return f"{activation.message}. What to do: {advice(hresult.explain(activation.hresult))}"
+    return activation.message
+
+
 def build_result(outcome: Outcome, diff: bool) -> dict[str, Any]:
     plan = outcome.plan
     windows = _entry(outcome, plan.windows) if plan.windows else None
@@ -95,7 +105,7 @@ def build_result(outcome: Outcome, diff: bool) -> dict[str, Any]:
     if diff:
         result["diff"] = plan.diff()
     problems = [a for _p, a in outcome.activations if _is_problem(outcome, a)]
-    messages = [a.message for a in problems]
+    messages = [_said(a) for a in problems]
     codes = [a.hresult for a in problems if a.hresult]
     if outcome.failure is not None:
         messages.insert(0, str(outcome.failure))

@@ -18,6 +18,7 @@ from typing import Any
 from ansible_collections.volact.kms.plugins.module_utils import hresult
 from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError
+from ansible_collections.volact.kms.plugins.module_utils.hresult_brief import brief
 from ansible_collections.volact.kms.plugins.module_utils.keys import ProductKey
 from ansible_collections.volact.kms.plugins.module_utils.spp import (
     ACTIVATE_TIMEOUT,
@@ -50,11 +51,12 @@ class MethodFailed(WsmanFault):
 
 
 def failure_text(error: Exception) -> str:
-    """What a failed SPP call says: the HRESULT, its meaning and what to do (hresult.py) when
-    the error carries one, whatever form it came in (a fault with a WSManFault or an
-    MSFT_WmiError detail, or a ReturnValue); else the error itself."""
+    """What a failed SPP call says: the HRESULT with its name and what to do, short
+    (hresult_brief.py; its meaning and whole advice go to the result's other keys), when the
+    error carries one, whatever form it came in (a fault with a WSManFault or an MSFT_WmiError
+    detail, or a ReturnValue); else the error itself."""
     code = error.hresult if isinstance(error, WsmanFault) else None
-    return str(error) if code is None else hresult.describe(code)
+    return str(error) if code is None else brief(code)
 
 
 @dataclass(frozen=True)

@@ -284,7 +284,9 @@ activation:
       description: The product's name.
       type: str
     message:
-      description: What happened and what to do.
+      description:
+        - What happened. For a failure, what failed, where, and the HRESULT with its name; the
+          task's C(msg) adds what to do, in short (RV(what_to_do) has the whole advice).
       type: str
     hresult:
       description: The HRESULT of a failed attempt, for example V(0xC004F038); with
@@ -310,6 +312,24 @@ hresult:
   returned: failure
   type: str
   sample: "0xC004F074"
+hresult_name:
+  description:
+    - On failure, the name of RV(hresult) (null where Microsoft publishes none).
+    - The task's C(msg) is one short paragraph (what failed, the HRESULT and its name, what to do
+      in a sentence); what the code means and the whole advice are RV(details) and
+      RV(what_to_do), not repeated in C(msg). The other Windows modules fail the same way.
+  returned: failure, when Windows gave an HRESULT
+  type: str
+  sample: SL_E_VL_BINDING_SERVICE_UNAVAILABLE
+details:
+  description: On failure, what RV(hresult) means (the troubleshooting page's explanation).
+  returned: failure, when Windows gave an HRESULT
+  type: str
+  sample: "No KMS host could be contacted: every host the client tried failed or did not answer."
+what_to_do:
+  description: On failure, the whole advice for RV(hresult); C(msg) says it in short.
+  returned: failure, when Windows gave an HRESULT
+  type: str
 wsman:
   description: The WS-Management cost of the task.
   returned: always

@@ -21,6 +21,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError, KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.hresult_brief import explanation
 from ansible_collections.volact.kms.plugins.module_utils.number_guard import unusable_number
 from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
     OperationTimedOut,
@@ -117,17 +118,31 @@ class WindowsAction(ActionBase):
             result.update(failed=True, msg=str(error), hresult=_hex(error.hresult))
         except WsmanFault as error:
             result.update(failed=True, msg=str(error), hresult=_hex(error.hresult))
+            if error.what_to_do:
+                result["what_to_do"] = error.what_to_do
         except KmsError as error:
             result.update(failed=True, msg=str(error))
         finally:
             if sender is not None:
                 sender.close()
+        _explain_failure(result)
         _report_wire(result, session, log)
         return result
 
     def _wire_log(self, task_vars: Any, secrets: list[str]) -> WireLog | None:
         host = (task_vars or {}).get("inventory_hostname") or "host"
         return WireLog.from_environment(str(host), secrets)
+
+
+def _explain_failure(result: dict[str, Any]) -> None:
+    """A failure with an HRESULT carries its name, its meaning (``details``) and the whole advice
+    (``what_to_do``) as keys of their own, for ``-v``, ``register`` and callbacks: ``msg`` stays
+    the short paragraph ansible-core prints, in the ``[ERROR]`` line and again in the result."""
+    code = result.get("hresult")
+    if not result.get("failed") or not code:
+        return
+    for key, value in explanation(code).items():
+        result.setdefault(key, value)
 
 
 def _report_wire(result: dict[str, Any], session: CimSession | None, log: WireLog | None) -> None:

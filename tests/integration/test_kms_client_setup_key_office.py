@@ -171,7 +171,8 @@ def test_office_without_a_host_key_for_its_version_fails_with_0xc004f042(lab, ru
     office = result["kms_client"]["office"][0]
     assert office["gvlk"]["edition"] == "Office LTSC Professional Plus 2024"
     assert office["activation"]["state"] == "failed"
-    assert "Install a host key whose group covers this" in result["msg"]
+    assert "Use a KMS host whose host key covers this product" in result["msg"]
+    assert "Install a host key whose group covers this" in result["what_to_do"]
 
 
 def test_office_asked_where_none_is_licensed_through_spp(lab, run_playbook):

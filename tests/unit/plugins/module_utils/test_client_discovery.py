@@ -21,6 +21,7 @@ from ansible_collections.volact.kms.plugins.module_utils.client_options import p
 from ansible_collections.volact.kms.plugins.module_utils.client_report import build_result
 from ansible_collections.volact.kms.plugins.module_utils.client_setup import make_plan
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.hresult_brief import explanation
 from ansible_collections.volact.kms.plugins.module_utils.spp import (
     WINDOWS_APP_ID,
     Product,
@@ -193,7 +194,9 @@ def test_no_srv_record_failure_does_not_claim_a_host_was_found_in_dns():
         assert message.startswith(
             "Activating Pro failed (KMS host: none found in DNS): 0x8007232B"
         ), message
-        assert "found no _vlmcs._tcp SRV record" in message
+        assert message.endswith("0x8007232B (DNS_ERROR_RCODE_NAME_ERROR)"), message
+        # What the code means is the result's details (hresult_brief.explanation).
+        assert "found no _vlmcs._tcp SRV record" in explanation(0x8007232B)["details"]
         assert "KMS host: found in DNS" not in message
         assert "kms1" not in message
 

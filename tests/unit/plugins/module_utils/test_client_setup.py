@@ -35,6 +35,7 @@ from ansible_collections.volact.kms.plugins.module_utils.client_setup import (
     needs_os_facts,
 )
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.hresult_brief import SHORT_ADVICE
 from ansible_collections.volact.kms.plugins.module_utils.keys import ProductKey
 from ansible_collections.volact.kms.plugins.module_utils.spp import (
     OFFICE_APP_IDS,
@@ -437,10 +438,15 @@ def test_timed_out_activation_is_decided_by_the_product_read_back():
 
 def test_failed_activation_names_the_host_and_the_fix():
     failed = act.failed("Pro", 0xC004F074, "", "kms9:1688 (pinned)")
-    assert failed.message.startswith(
-        "Activating Pro failed (KMS host: kms9:1688 (pinned)): 0xC004F074"
+    assert failed.message == (
+        "Activating Pro failed (KMS host: kms9:1688 (pinned)): "
+        "0xC004F074 (SL_E_VL_BINDING_SERVICE_UNAVAILABLE)"
     )
-    assert "What to do:" in failed.message
+    # The task's msg adds what to do, short; the meaning and whole advice are keys of their own.
+    result = build_result(_outcome("warn", failed), diff=False)
+    assert result["msg"] == f"{failed.message}. What to do: {SHORT_ADVICE[0xC004F074]}"
+    assert len(result["msg"]) < 400
+    assert result["hresult"] == "0xC004F074"
 
 
 def _outcome(policy: str, state: act.Activation) -> Outcome:
