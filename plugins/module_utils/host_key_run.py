@@ -104,7 +104,9 @@ class HostKeyRun(KeySteps):
             code = error.hresult if isinstance(error, WsmanFault) else None
             raise self._stop(
                 f"restarting the Software Protection service (sppsvc) before the host settings "
-                f"failed: {error} The host key is stored; start sppsvc and run the task again.",
+                f"failed: {error} The host key is stored, but the machine takes host settings "
+                "only once sppsvc runs with it: fix the cause (System event log), start sppsvc, "
+                "and run the task again.",
                 code,
             ) from None
         self.restarted = True
@@ -186,7 +188,8 @@ class HostKeyRun(KeySteps):
             pass
         if not self.errors or self.changed:
             self._firewall()
-        if self.changed or (self.request.restart_service == "always" and not self.errors):
+        wanted = self.changed or (self.request.restart_service == "always" and not self.errors)
+        if wanted and not self.restart_failed:  # one failed restart is enough: it says why
             self._restart()
         if self.stale and not self.check:
             self._read_back()

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 import yaml
-from kmslab.lab import LabShape, MachineShape
+from kmslab.lab import Lab, LabShape, MachineShape
 from kmslab.model import admin
 from kmslab.model.cim_classes import SLP, SLS
 from kmslab.presets import CORP
+from kmslab.variants import Variants
 
 pytestmark = pytest.mark.reliability("faults")
 
@@ -37,6 +38,17 @@ LAB_SHAPE = LabShape(
     ),
     zones=(CORP,),
 )
+
+
+@pytest.fixture(scope="module", params=["immediate", "after_restart"])
+def flag_lab(request):
+    """``(value, lab)``: a lab of the "stuck" machine whose IsKeyManagementServiceMachine turns 1
+    at InstallProductKey (immediate) or only once sppsvc restarts (after_restart, the default),
+    the unconfirmed lab variant kms_flag_after_install (kms-facts §2.6)."""
+    shape = LabShape(machines=(MachineShape("stuck", "ws2022-standard", CORP),), zones=(CORP,))
+    variants = Variants({"kms_flag_after_install": request.param})
+    with Lab(shape, http_port=0, https_port=0, variants=variants) as running:
+        yield request.param, running
 
 
 def host_key(lab, name: str, group: str = "ws2022") -> str:
@@ -177,17 +189,24 @@ def test_a_timeout_during_activate_is_resolved_by_reading_again(lab, run_playboo
     converges(lab, run_playbook, host, key)
 
 
-def test_sppsvc_that_does_not_start_fails_the_task_then_recovers(lab, run_playbook):
+def test_sppsvc_that_does_not_start_fails_the_task_then_recovers(flag_lab, run_playbook):
+    flag, lab = flag_lab
     key = host_key(lab, "stuck")
     machine = lab.machine("stuck")
     lab.call(machine.faults.fail_service, "sppsvc", "start", 8)
     run, result = play(lab, run_playbook, "stuck", key, dns_publishing=False)
     assert run.status("stuck", TASK) == "failed"
+    # Where the host role waits for sppsvc to start with the key in, the restart that fails is the
+    # one before the host settings, which are then not tried; else the one after them.
+    when = " before the host settings" if flag == "after_restart" else ""
     assert result["msg"].startswith(
-        "restarting the Software Protection service (sppsvc) failed: StartService of sppsvc "
-        "failed: 8 (Unknown Failure)"
+        f"restarting the Software Protection service (sppsvc){when} failed: StartService of "
+        "sppsvc failed: 8 (Unknown Failure)"
     )
     assert "start sppsvc, and run the task again" in result["msg"]
+    assert " Also: " not in result["msg"]  # one failed restart, not a second attempt
+    setting = [w for w in methods(lab, "stuck") if w == "DisableKeyManagementServiceDnsPublishing"]
+    assert len(setting) == (0 if flag == "after_restart" else 1)
     assert (result["changed"], result["restart_required"]) == (True, True)
     # SPP cannot start, so the state cannot be read back either: said, not hidden.
     assert any("could not be read back" in w for w in result["warnings"])
