@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ansible_collections.volact.kms.plugins.module_utils.audit_report import headline
 from ansible_collections.volact.kms.plugins.module_utils.audit_style import CSS
 from ansible_collections.volact.kms.plugins.module_utils.audit_svg import (
     COLOURS,
@@ -21,6 +22,7 @@ from ansible_collections.volact.kms.plugins.module_utils.audit_svg import (
 )
 from ansible_collections.volact.kms.plugins.module_utils.audit_tables import (
     attention_table,
+    badge,
     edition_table,
     kms_host_table,
     machine_table,
@@ -40,33 +42,33 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def banner(summary: Mapping[str, Any]) -> str:
+def banner(model: Mapping[str, Any]) -> str:
     """The one line a reader sees first: how many machines need attention, or that none does."""
-    total, flagged = summary["machines"], summary["needs_attention"]
-    errors, warnings = summary["errors"], summary["warnings"]
-    detail = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
-    if errors:
-        kind = "bad"
-        line = f"{flagged} of {_plural(total, 'machine')} need attention"
-    elif warnings:
-        kind = "warn"
-        line = f"No error; {flagged} of {_plural(total, 'machine')} have warnings"
-    else:
-        kind = "good"
-        line = f"All {_plural(total, 'machine')} activated; nothing needs attention"
-        detail = "every audited machine is licensed and every KMS host is healthy"
-    return f'<div class="banner {kind}">{esc(line)}<small>{esc(detail)}</small></div>'
+    line = model.get("headline") or headline(model["summary"], list(model["attention"]))
+    kind = line["kind"] if line["kind"] in ("bad", "warn", "good") else "warn"
+    text, detail = esc(line["text"]), esc(line["detail"])
+    return f'<div class="banner {kind}">{text}<small>{detail}</small></div>'
+
+
+def _tone(count: int, tone: str) -> str:
+    """A tile's colour: ``tone`` when it counts something, grey for a zero."""
+    return tone if count else "zero"
 
 
 def tiles(summary: Mapping[str, Any]) -> str:
+    """The counts at a glance, each coloured by what it means: green for activated, amber for a
+    warning (in grace), red for an error (unlicensed, not audited), grey for a zero."""
+    attention, flagged = ("bad" if summary["errors"] else "warn"), summary["needs_attention"]
+    standby = summary.get("standby_kms_hosts", 0)
+    hosts = "KMS hosts" if not standby else f"KMS hosts, {standby} standby"
     items = (
         ("", summary["machines"], "machines"),
-        ("activated", summary["activated"], "activated"),
-        ("grace", summary["grace"], "in grace, not activated"),
-        ("unlicensed", summary["unlicensed"], "unlicensed"),
-        ("", summary["not_audited"], "not audited"),
-        ("attention", summary["needs_attention"], "need attention"),
-        ("hosts", summary["kms_hosts"], "KMS hosts"),
+        (_tone(summary["activated"], "good"), summary["activated"], "activated"),
+        (_tone(summary["grace"], "warn"), summary["grace"], "in grace, not activated"),
+        (_tone(summary["unlicensed"], "bad"), summary["unlicensed"], "unlicensed"),
+        (_tone(summary["not_audited"], "bad"), summary["not_audited"], "not audited"),
+        (_tone(flagged, attention), flagged, "need attention"),
+        (_tone(summary["kms_hosts"], "info"), summary["kms_hosts"], hosts),
     )
     return (
         '<section class="tiles">'
@@ -101,18 +103,24 @@ def host_bars(hosts: list[Mapping[str, Any]], thresholds: Mapping[str, int]) -> 
     parts = []
     for host in (h for h in hosts if h["audited"]):
         count = host.get("current_count")
+        standby = bool(host.get("standby"))
+        role = f" {badge('standby', 'standby')}" if standby else ""
         parts.append(
             f'<div class="hostbar"><span class="name">{esc(host["name"])}</span> '
-            f'<span class="muted">Windows count</span><br>'
-            + threshold_bar(count, marks, WINDOWS_SCALE, f"{host['name']} Windows count")
+            f'<span class="muted">Windows count</span>{role}'
+            + threshold_bar(
+                count, marks, WINDOWS_SCALE, f"{host['name']} Windows count", standby=standby
+            )
             + "</div>"
         )
         for item in host["thresholds"][2:]:
             office = [(thresholds["office"], f"{thresholds['office']} Office")]
             parts.append(
                 f'<div class="hostbar"><span class="name">{esc(host["name"])}</span> '
-                f'<span class="muted">{esc(item["product"])}</span><br>'
-                + threshold_bar(item["count"], office, OFFICE_SCALE, f"{host['name']} Office")
+                f'<span class="muted">{esc(item["product"])}</span>{role}'
+                + threshold_bar(
+                    item["count"], office, OFFICE_SCALE, f"{host['name']} Office", standby=standby
+                )
                 + "</div>"
             )
     if not parts:
@@ -120,7 +128,8 @@ def host_bars(hosts: list[Mapping[str, Any]], thresholds: Mapping[str, int]) -> 
     return (
         '<div class="card"><h2>KMS host counts against the thresholds</h2>'
         '<p class="meta">Distinct machines seen in the last 30 days; clients activate once the '
-        "count reaches their threshold.</p>" + "".join(parts) + "</div>"
+        "count reaches their threshold. Green: reached; amber: below it while clients use the "
+        "host; blue: a standby host no client uses yet.</p>" + "".join(parts) + "</div>"
     )
 
 
@@ -133,13 +142,14 @@ def render(model: Mapping[str, Any]) -> str:
             "Pass the output of volact.kms.audit_report.",
         )
     summary = model["summary"]
+    standby = [h["name"] for h in model["kms_hosts"] if h.get("standby")]
     generated = esc(model.get("generated_at"))
     title = esc(model.get("title") or "KMS activation audit")
     sections = [
         f"<header><h1>{title}</h1>"
         f'<p class="meta">Generated {generated} &middot; {_plural(summary["machines"], "machine")}'
         f" &middot; read-only audit by volact.kms</p></header>",
-        banner(summary),
+        banner(model),
         tiles(summary),
         f'<div class="grid">{state_card(model)}'
         f"{host_bars(list(model['kms_hosts']), model['thresholds'])}</div>",
@@ -149,7 +159,8 @@ def render(model: Mapping[str, Any]) -> str:
         '<section class="card"><h2>DNS: <code>_vlmcs._tcp</code> SRV records per domain</h2>'
         f"{srv_section(model['srv'])}</section>",
         f'<section class="card"><h2>Editions</h2>{edition_table(model["editions"])}</section>',
-        f'<section class="card"><h2>Machines</h2>{machine_table(model["machines"])}</section>',
+        '<section class="card"><h2>Machines</h2>'
+        f"{machine_table(model['machines'], standby)}</section>",
         "<footer>Only partial product keys are shown. Thresholds: Windows client OS "
         f"{esc(model['thresholds']['windows_client'])}, Windows Server "
         f"{esc(model['thresholds']['windows_server'])}, Office {esc(model['thresholds']['office'])}"

@@ -9,6 +9,7 @@ connection setting, can reach it.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
@@ -132,10 +133,29 @@ def _kms_host_used(facts: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _base(name: str, address: str | None) -> dict[str, Any]:
+def dns_domain(*names: str | None) -> str | None:
+    """The DNS domain of the first of ``names`` that is a host's FQDN (an inventory name or
+    ``ansible_host`` such as ``pc001.corp.example``): all but its first label. None when none is
+    (short names, IP addresses)."""
+    for name in names:
+        text = str(name or "").strip().rstrip(".").lower()
+        try:
+            ipaddress.ip_address(text)
+            continue
+        except ValueError:
+            pass
+        label, _, domain = text.partition(".")
+        if label and domain and all(domain.split(".")):
+            return domain
+    return None
+
+
+def _base(name: str, address: str | None, domain: str | None) -> dict[str, Any]:
     return {
         "name": name,
         "address": address,
+        "domain": (str(domain).strip().rstrip(".").lower() or None) if domain else None,
+        "lookup_domain": None,
         "audited": False,
         "state": NOT_AUDITED,
         "problem": None,
@@ -202,9 +222,13 @@ def _not_audited(view: dict[str, Any], result: Mapping[str, Any]) -> dict[str, A
     return view
 
 
-def machine_view(name: str, address: str | None, result: object) -> dict[str, Any]:
-    """The report's view of one machine; ``result`` is kms_activation_info's registered result."""
-    view = _base(name, address)
+def machine_view(
+    name: str, address: str | None, result: object, domain: str | None = None
+) -> dict[str, Any]:
+    """The report's view of one machine; ``result`` is kms_activation_info's registered result,
+    ``domain`` its DNS domain as the inventory gives it (else taken from an FQDN in ``name`` or
+    ``address``)."""
+    view = _base(name, address, domain or dns_domain(name, address))
     if not isinstance(result, Mapping):
         return _not_audited(view, {"msg": "No result was recorded for this machine."})
     facts = result.get("kms_activation")
@@ -212,6 +236,7 @@ def machine_view(name: str, address: str | None, result: object) -> dict[str, An
         return _not_audited(view, result)
     windows = facts.get("windows")
     host, source = _kms_host_used(facts)
+    lookup = (facts.get("kms_client") or {}).get("lookup_domain")
     view.update(
         audited=True,
         state=product_state(windows) if isinstance(windows, Mapping) else UNLICENSED,
@@ -224,6 +249,7 @@ def machine_view(name: str, address: str | None, result: object) -> dict[str, An
         office=[product_view(p) for p in facts.get("office") or [] if isinstance(p, Mapping)],
         kms_host=None if facts.get("is_kms_host") else host,
         kms_host_source=None if facts.get("is_kms_host") else source,
+        lookup_domain=str(lookup).rstrip(".").lower() if lookup else None,
         publish_list=_publish_list(facts),
         kms_service=_kms_service(facts),
     )

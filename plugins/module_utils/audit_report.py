@@ -39,15 +39,17 @@ THRESHOLDS = {
     "windows_server": KMS_THRESHOLD_SERVER_OFFICE,
     "office": KMS_THRESHOLD_SERVER_OFFICE,
 }
+# The findings a standby KMS host does not need attention for: its low count (see _mark_standby).
+STANDBY_CODES = frozenset({"kms_below_threshold"})
 # Five groups of five key characters: a whole product key, whatever its alphabet.
 _WHOLE_KEY = re.compile(r"\b[0-9A-Za-z]{5}(?:-[0-9A-Za-z]{5}){4}\b")
 
 
-def _pairs(machines: object) -> list[tuple[str, str | None, object]]:
-    """``(name, address, result)`` from a list of ``{name, address, result}`` records or a
-    mapping name → result."""
+def _pairs(machines: object) -> list[tuple[str, str | None, object, str | None]]:
+    """``(name, address, result, domain)`` from a list of ``{name, address, result, domain}``
+    records or a mapping name → result."""
     if isinstance(machines, Mapping):
-        return [(str(name), None, result) for name, result in machines.items()]
+        return [(str(name), None, result, None) for name, result in machines.items()]
     if isinstance(machines, (str, bytes)) or not isinstance(machines, Sequence):
         raise KmsInputError(
             "machines",
@@ -63,9 +65,14 @@ def _pairs(machines: object) -> list[tuple[str, str | None, object]]:
                 "is not a {name, result} record.",
                 "Give each machine as {name: <inventory name>, result: <registered result>}.",
             )
-        address = record.get("address")
+        address, domain = record.get("address"), record.get("domain")
         pairs.append(
-            (str(record["name"]), None if address is None else str(address), record.get("result"))
+            (
+                str(record["name"]),
+                None if address is None else str(address),
+                record.get("result"),
+                str(domain) if domain else None,
+            )
         )
     return pairs
 
@@ -171,6 +178,191 @@ def _kms_hosts(
     return sorted(hosts.values(), key=lambda h: (not h["audited"], h["name"]))
 
 
+def _searched_domains(machines: list[dict[str, Any]]) -> tuple[set[str], bool]:
+    """The domains audited KMS clients search for ``_vlmcs._tcp`` records (each GVLK machine's
+    lookup domain, else its own DNS domain, unless it is pinned to a host), and whether some such
+    client's domain is unknown."""
+    searched, unknown = set(), False
+    for machine in machines:
+        products = [machine["windows"] or {}, *machine["office"]]
+        if machine["is_kms_host"] or machine["kms_host_source"] == "pinned":
+            continue
+        if any(p.get("channel_kind") == "gvlk" for p in products):
+            domain = machine["lookup_domain"] or machine["domain"]
+            if domain:
+                searched.add(domain)
+            else:
+                unknown = True
+    return searched, unknown
+
+
+def _places(host: str, domains: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Where ``host`` stands in each SRV record set that holds it: its priority, the lowest
+    priority of the set, and the hosts (with their weights) at that priority."""
+    places = []
+    for view in domains:
+        mine = [r["priority"] for r in view["records"] if r["machine"] == host]
+        if not view["read"] or not mine:
+            continue
+        top = min(r["priority"] or 0 for r in view["records"])
+        places.append(
+            {
+                "domain": view["domain"],
+                "priority": min(p or 0 for p in mine),
+                "top": top,
+                "first": [
+                    (r["machine"] or r["target"], r["weight"] or 0)
+                    for r in view["records"]
+                    if (r["priority"] or 0) == top and r["machine"] != host
+                ],
+            }
+        )
+    return places
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _standby_note(
+    host: dict[str, Any],
+    primaries: list[str],
+    places: list[dict[str, Any]],
+    unknown_domains: bool,
+) -> dict[str, Any]:
+    """Why ``host`` is a standby, the risk that comes with its low count, and what to do."""
+    name, count = host["name"], host.get("current_count")
+    below = [t for t in host["thresholds"] if t["reached"] is False]
+    need = max(t["required"] for t in below)
+    lower = [p for p in places if p["priority"] > p["top"]]
+    first_in = [p["domain"] for p in places if p["priority"] == p["top"]]
+    why = [f"no audited client activates against {name}"]
+    why += [
+        f"in {p['domain']} its priority {p['priority']} comes after "
+        f"{_names([h for h, _w in p['first']])} at {p['top']}"
+        for p in lower
+    ]
+    if first_in:
+        known = "is known to look" if unknown_domains else "looks"
+        where = f"where no audited KMS client {known}"
+        why.append(f"it is in the first tier in {_names(first_in)}, {where}")
+    ahead = primaries or sorted({h for p in lower for h, _w in p["first"]})
+    first = _names(ahead) if ahead else "the hosts ahead of it"
+    fails = "fails" if len(ahead) <= 1 else "fail"
+    also = f", or when a client looks in {_names(first_in)}," if first_in else ","
+    levels = _names([f"{t['product']} ({t['required']})" for t in below])
+    risk = (
+        f"If {first} {fails}{also} clients reach {name}, which counts {count} machines, below "
+        f"the threshold of {levels}: until {need} distinct machines have asked it (activated "
+        "clients only come by to renew, every 7 days by default), machines that are not "
+        "activated yet get 0xC004F038 there and stay unactivated."
+    )
+    if lower:
+        place = lower[0]
+        beside = _names([h for h, _w in place["first"]])
+        advice = (
+            f"For no gap, let {name} count clients all the time: publish it in "
+            f"{place['domain']} at priority {place['top']}, beside {beside}, with a smaller "
+            f"weight than {max(w for _h, w in place['first'])} (kms_publish_domains), so it gets "
+            f"a share of the clients and keeps {need} or more distinct machines in its 30-day "
+            "count."
+        )
+    else:
+        advice = (
+            f"For no gap, let {name} count clients all the time: give it a share of the clients "
+            f"(publish it at the same SRV priority as {first} with a smaller weight, "
+            "kms_publish_domains) or pin some clients to it (kms_client_kms_host), so it keeps "
+            f"{need} or more distinct machines in its 30-day count."
+        )
+    advice += f" Or accept the gap: after a failover {name} catches up by itself as clients ask it."
+    return {
+        "reason": "; ".join(why) + ".",
+        "primaries": ahead,
+        "risk": risk,
+        "advice": advice,
+    }
+
+
+def _mark_standby(
+    hosts: list[dict[str, Any]],
+    machines: list[dict[str, Any]],
+    domains: list[dict[str, Any]],
+) -> None:
+    """Mark the standby KMS hosts and take their low count off the attention list.
+
+    A KMS host below its threshold is a standby when no audited client activates against it, and
+    either it comes after another host in every SRV record set that holds it (a lower-priority
+    tier) or other audited hosts serve the clients and it is first in no domain an audited KMS
+    client searches. Its count is then no fault of the rollout: the risk is a failover, said
+    once in ``standby``.
+    """
+    serving = [h["name"] for h in hosts if h["audited"] and h["clients"]["count"]]
+    searched, unknown = _searched_domains(machines)
+    by_name = {m["name"]: m for m in machines}
+    for host in hosts:
+        host["standby"] = None
+        if not host["audited"] or host["clients"]["count"]:
+            continue
+        if not any(t["reached"] is False for t in host["thresholds"]):
+            continue
+        places = _places(host["name"], domains)
+        lower_everywhere = bool(places) and all(p["priority"] > p["top"] for p in places)
+        first_where_searched = any(
+            p["priority"] == p["top"] and p["domain"] in searched for p in places
+        )
+        primaries = [name for name in serving if name != host["name"]]
+        if not (lower_everywhere or (primaries and not first_where_searched)):
+            continue
+        host["standby"] = _standby_note(host, primaries, places, unknown)
+        machine = by_name[host["name"]]
+        machine["attention"] = [f for f in machine["attention"] if f["code"] not in STANDBY_CODES]
+        machine["severity"] = host["severity"] = worst(machine["attention"])
+
+
+def _count(number: int, word: str) -> str:
+    """``1 warning``, ``2 warnings``, ``no warnings``."""
+    return f"{number or 'no'} {word if number == 1 else word + 's'}"
+
+
+def headline(summary: Mapping[str, Any], attention: list[dict[str, Any]]) -> dict[str, str]:
+    """The one line a reader sees first (``text``), its ``detail``, and its ``kind``: ``bad``
+    (an error), ``warn`` (warnings only) or ``good``."""
+    total, flagged = summary["machines"], summary["needs_attention"]
+    errors, warnings = summary["errors"], summary["warnings"]
+    machines = _count(total, "machine")
+    detail = f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+    dns = sum(1 for f in attention if f["machine"] is None)
+    if errors or warnings:
+        kind = "bad" if errors else "warn"
+        if not flagged:
+            text = f"No machine needs attention, but DNS does ({_count(dns, 'finding')})"
+        elif errors:
+            verb = "needs" if flagged == 1 else "need"
+            text = f"{flagged} of {machines} {verb} attention"
+        elif flagged == 1:
+            has = "has a warning" if warnings - dns == 1 else "has warnings"
+            text = f"1 of {machines} {has}"
+        else:
+            text = f"{flagged} of {machines} have warnings"
+    elif total == 0:
+        kind, text = "warn", "No machine was audited"
+    else:
+        kind = "good"
+        if summary["activated"] == total:
+            every = "The machine is" if total == 1 else f"All {machines} are"
+            text = f"{every} activated; nothing needs attention"
+        else:
+            text = f"{summary['activated']} of {machines} activated; nothing needs attention"
+        detail = "every audited machine is licensed and every KMS host is healthy"
+    standby = summary.get("standby_kms_hosts", 0)
+    if standby:
+        if kind == "good":
+            detail = "every audited machine is licensed"
+        are = "is below its threshold" if standby == 1 else "are below their thresholds"
+        detail += f"; {_count(standby, 'standby KMS host')} {are}: a failover risk, see KMS hosts"
+    return {"kind": kind, "text": text, "detail": detail}
+
+
 def _editions(machines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -234,7 +426,10 @@ def build(
     each result as ``kms_activation_info`` registered it (failed and unreachable ones included);
     ``srv``: the ``kms_srv_record`` read results per domain (a loop's ``results``, or a mapping
     domain → result), or None when DNS was not read."""
-    views = [machine_view(name, address, result) for name, address, result in _pairs(machines)]
+    views = [
+        machine_view(name, address, result, domain)
+        for name, address, result, domain in _pairs(machines)
+    ]
     views.sort(key=lambda m: m["name"].lower())
     resolve = Resolver(views)
     for view in views:
@@ -247,8 +442,9 @@ def build(
         if owner is not None:
             owner["attention"].append(item)
             owner["severity"] = worst(owner["attention"])
-    attention = _attention(views, [f for f in fleet_findings if f["machine"] is None])
     kms_hosts = _kms_hosts(views, domains)
+    _mark_standby(kms_hosts, views, domains)
+    attention = _attention(views, [f for f in fleet_findings if f["machine"] is None])
     states = _state_counts(views)
     collected = [v["collected_at"] for v in views if v["collected_at"]]
     model = {
@@ -265,6 +461,7 @@ def build(
             "warnings": sum(1 for f in attention if f["severity"] == "warning"),
             "findings": len(attention),
             "kms_hosts": sum(1 for h in kms_hosts if h["audited"]),
+            "standby_kms_hosts": sum(1 for h in kms_hosts if h["standby"]),
             "srv_domains": len(domains),
         },
         "states": [
@@ -282,7 +479,17 @@ def build(
         "editions": _editions(views),
         "machines": views,
     }
+    model["headline"] = headline(model["summary"], attention)
     return _scrub(model)
 
 
-__all__ = ["ACTIVATED", "FORMAT", "GRACE", "NOT_AUDITED", "THRESHOLDS", "UNLICENSED", "build"]
+__all__ = [
+    "ACTIVATED",
+    "FORMAT",
+    "GRACE",
+    "NOT_AUDITED",
+    "THRESHOLDS",
+    "UNLICENSED",
+    "build",
+    "headline",
+]

@@ -21,6 +21,8 @@ COLOURS = {
     "unlicensed": "#cf222e",
     "not_audited": "#8c959f",
 }
+# A standby KMS host's count: neither good nor a fault (audit_report._mark_standby).
+STANDBY = "#54aeff"
 TRACK = "#eaeef2"
 INK = "#1f2328"
 MUTED = "#59636e"
@@ -74,24 +76,31 @@ def donut(segments: Sequence[Mapping[str, Any]], centre: str, caption: str) -> s
     return "".join(parts)
 
 
-def _bar_colour(count: int | None, marks: Sequence[int]) -> str:
+def _bar_colour(count: int | None, marks: Sequence[int], standby: bool) -> str:
+    """Green when every threshold is reached; below one it is a warning (amber), never an error,
+    and on a standby host no fault at all (blue); grey when the count is unknown."""
     if count is None:
         return COLOURS["not_audited"]
     if count >= max(marks):
         return COLOURS["activated"]
-    return COLOURS["grace"] if count >= min(marks) else COLOURS["unlicensed"]
+    return STANDBY if standby else COLOURS["grace"]
 
 
 def threshold_bar(
-    count: int | None, marks: Sequence[tuple[int, str]], scale: int, label: str
+    count: int | None,
+    marks: Sequence[tuple[int, str]],
+    scale: int,
+    label: str,
+    *,
+    standby: bool = False,
 ) -> str:
     """One horizontal bar: ``count`` filled on a track of ``scale``, with a tick and a caption at
-    each threshold in ``marks`` (``(value, caption)``)."""
-    width, left, right, top, height = 560, 4, 56, 18, 18
+    each threshold in ``marks`` (``(value, caption)``). The style sheet scales it to its box."""
+    width, left, right, top, height = 420, 4, 48, 18, 18
     span = width - left - right
     values = [mark[0] for mark in marks]
     scale = max(scale, count or 0, *values)
-    colour = _bar_colour(count, values)
+    colour = _bar_colour(count, values, standby)
     filled = span * (count or 0) / scale
     parts = [
         f'<svg class="bar" viewBox="0 0 {width} 58" width="{width}" height="58" role="img" '
@@ -105,7 +114,7 @@ def threshold_bar(
         parts.append(
             f'<line x1="{_n(x)}" y1="{top - 5}" x2="{_n(x)}" y2="{top + height + 5}" '
             f'stroke="{INK}" stroke-width="2" stroke-dasharray="3 2"/>'
-            f'<text x="{_n(x)}" y="{top + height + 18}" text-anchor="middle" font-size="11" '
+            f'<text x="{_n(x)}" y="{top + height + 18}" text-anchor="middle" font-size="12" '
             f'fill="{MUTED}">{esc(caption)}</text>'
         )
     shown = "unknown" if count is None else str(count)

@@ -310,7 +310,13 @@ def test_summary_counts_every_state(model):
         "warnings": 5,
         "findings": 10,
         "kms_hosts": 1,
+        "standby_kms_hosts": 0,
         "srv_domains": 5,
+    }
+    assert model["headline"] == {
+        "kind": "bad",
+        "text": "5 of 8 machines need attention",
+        "detail": "5 errors, 5 warnings",
     }
     states = {s["state"]: (s["label"], s["count"], s["machines"]) for s in model["states"]}
     assert states == {
@@ -586,13 +592,15 @@ def test_html_shows_every_value(model):
         assert domain["owner"] in page
         for record in domain["records"]:
             assert f"<code>{record['target']}</code>" in page
-            assert f'<td class="num">{record["share_percent"]} %</td>' in page
+            assert f'data-label="Share of its tier">{record["share_percent"]} %</td>' in page
     for row in model["editions"]:
         assert f"<b>{row['edition']}</b>" in page
     for code in ("0xC004F038", "SL_E_VL_NOT_ENOUGH_COUNT", "0x80070005", "0x8007232B"):
         assert code in page
     assert "What to do:" in page
-    assert "Office 21, Office21KMSHost2021VL_KMS_Host edition \u2265 5:" in page
+    assert (
+        'Office 21, Office21KMSHost2021VL_KMS_Host edition <span class="nowrap">\u2265 5: ' in page
+    )
     assert "kms9.branch.example" in page
     assert "Connection refused: is WinRM listening?" in page
     assert "Generated 2026-11-21T10:00:00Z" in page
@@ -632,15 +640,215 @@ def test_no_value_can_change_the_page_structure(name, message):
 
 
 @pytest.mark.parametrize(
-    ("machines", "banner"),
+    ("machines", "banner", "detail"),
     [
-        ([1], '<div class="banner bad">'),
-        ([0], '<div class="banner warn">No error; 1 of 1 machine have warnings'),
-        ([2, 3], '<div class="banner good">All 2 machines activated; nothing needs attention'),
+        ([1], '<div class="banner bad">1 of 1 machine needs attention', "1 error, no warnings"),
+        ([1, 3], '<div class="banner bad">1 of 2 machines needs attention', "1 error, no warnings"),
+        ([1, 4], '<div class="banner bad">2 of 2 machines need attention', "2 errors, no warnings"),
+        ([0], '<div class="banner warn">1 of 1 machine has a warning', "no errors, 1 warning"),
+        (
+            [0, 2, 3],
+            '<div class="banner warn">1 of 3 machines has a warning',
+            "no errors, 1 warning",
+        ),
+        ([0, 7], '<div class="banner warn">2 of 2 machines have warnings', "no errors, 2 warnings"),
+        ([2], '<div class="banner good">The machine is activated; nothing needs attention', ""),
+        ([2, 3], '<div class="banner good">All 2 machines are activated; nothing needs', ""),
+        ([], '<div class="banner warn">No machine was audited', "no errors, no warnings"),
     ],
 )
-def test_banner_says_at_a_glance_whether_anything_needs_attention(machines, banner):
+def test_banner_says_at_a_glance_whether_anything_needs_attention(machines, banner, detail):
     everything = fleet()
     everything[1]["result"]["kms_activation"]["attention"][0]["severity"] = "error"
+    everything[4]["result"]["kms_activation"]["attention"][0]["severity"] = "error"
+    everything[7] = {  # pc001 again under another name: one warning
+        "name": "pc007",
+        "result": json.loads(json.dumps(fleet()[1]["result"])),
+    }
+    everything[0]["result"]["kms_activation"]["attention"][0]["severity"] = "warning"
     page = render(build([everything[i] for i in machines], generated_at=NOW))
     assert banner in page
+    assert f"<small>{detail}" in page
+
+
+def test_the_playbook_line_and_the_banner_say_the_same():
+    model = build([fleet()[0]], generated_at=NOW)
+    assert model["headline"] == {
+        "kind": "warn",
+        "text": "1 of 1 machine has a warning",
+        "detail": "no errors, 1 warning",
+    }
+    assert '<div class="banner warn">1 of 1 machine has a warning<small>no errors, 1 warning' in (
+        render(model)
+    )
+
+
+def tile_kinds(page: str) -> dict[str, str]:
+    """Each tile's label and the colour class it got."""
+    found = re.findall(
+        r'<div class="tile ([a-z]*)"><div class="n">[^<]*</div><div class="l">([^<]*)</div>', page
+    )
+    return {label: kind for kind, label in found}
+
+
+def test_tiles_are_coloured_by_severity_and_a_zero_is_grey(model):
+    assert tile_kinds(render(model)) == {
+        "machines": "",
+        "activated": "good",
+        "in grace, not activated": "warn",  # a warning is amber, not red
+        "unlicensed": "bad",
+        "not audited": "bad",
+        "need attention": "bad",
+        "KMS hosts": "info",
+    }
+    warned = build([fleet()[1], fleet()[2]], generated_at=NOW)  # pc001 in grace, pc002 fine
+    assert tile_kinds(render(warned)) == {
+        "machines": "",
+        "activated": "good",
+        "in grace, not activated": "warn",
+        "unlicensed": "zero",  # nothing to see: no red
+        "not audited": "zero",
+        "need attention": "warn",  # one warning: amber
+        "KMS hosts": "zero",
+    }
+
+
+def test_every_table_column_has_a_header_and_every_cell_its_label(model):
+    page = render(model)
+    tables = re.findall(r"<table>(.*?)</table>", page, re.S)
+    # attention, KMS hosts, the 3 SRV record sets with records, editions, machines
+    assert len(tables) == 7
+    for text in tables:
+        headers = re.findall(r"<th[^>]*>([^<]*)</th>", text)
+        assert all(h.strip() for h in headers), headers
+        for row in re.findall(r"<tr[^>]*>(<td.*?)</tr>", text, re.S):
+            labels = re.findall(r'<td[^>]*data-label="([^"]*)"', row)
+            assert labels == headers
+
+
+def test_threshold_texts_never_break_inside(model):
+    page = render(model)
+    cells = re.findall(r'data-label="Thresholds">(.*?)</td>', page, re.S)
+    assert cells
+    lines = [line for cell in cells for line in cell.split("<br>") if "\u2265" in line]
+    assert lines[:2] == [
+        '<span class="nowrap">Windows Server <span class="nowrap">\u2265 5: '
+        '<span class="badge activated">reached</span></span></span>',
+        '<span class="nowrap">Windows client OS <span class="nowrap">\u2265 25: '
+        '<span class="badge grace">not reached</span></span></span>',
+    ]
+    # A long SPP product name may wrap between its words, never inside "≥ 5: reached".
+    assert lines[2] == (
+        'Office 21, Office21KMSHost2021VL_KMS_Host edition <span class="nowrap">\u2265 5: '
+        '<span class="badge activated">reached</span></span>'
+    )
+    assert ".nowrap { white-space: nowrap; }" in page
+
+
+def test_the_srv_section_says_what_priority_and_weight_mean(model):
+    page = render(model)
+    assert "How clients choose (RFC 2782)" in page
+    assert "Among records of the same priority (a tier), the weight sets each host's share" in page
+    assert '<th class="num">Share of its tier</th>' in page
+    assert '<span class="nowrap">1, the only one</span>' in page  # corp.example: one tier
+
+
+@pytest.mark.parametrize(
+    ("record", "domain"),
+    [
+        ({"name": "pc1", "domain": "Corp.Example."}, "corp.example"),
+        ({"name": "pc1.branch.example"}, "branch.example"),
+        ({"name": "pc1", "address": "pc1.corp.example"}, "corp.example"),
+        ({"name": "pc1", "address": "192.0.2.7"}, None),
+        ({"name": "pc1", "address": "2001:db8::7"}, None),
+        ({"name": "pc1"}, None),
+    ],
+)
+def test_each_machine_shows_its_dns_domain(record, domain):
+    model = build([{**record, "result": fleet()[2]["result"]}], generated_at=NOW)
+    assert model["machines"][0]["domain"] == domain
+    page = render(model)
+    cell = re.search(r'data-label="DNS domain">(.*?)</td>', page).group(1)
+    assert cell == (
+        f'<span class="dn">{domain}</span>' if domain else '<span class="dn muted">unknown</span>'
+    )
+
+
+def standby_fleet(*, kms2_clients: int = 0) -> list[dict[str, Any]]:
+    """kms1 (count 30, every client) and kms2 (count 0) in corp.example; the clients in
+    branch.example, where kms1 publishes at priority 10 and kms2 at 20."""
+    kms1 = kms_host(30, [{"domain": "branch.example", "priority": 10, "weight": 30}])
+    kms1["attention"] = []
+    kms2 = kms_host(0, [{"domain": "branch.example", "priority": 20, "weight": 70}])
+    machines = [
+        {"name": "kms1.corp.example", "result": ok(kms1)},
+        {"name": "kms2.corp.example", "result": ok(kms2)},
+    ]
+    for number in range(3):
+        host = "kms2.corp.example." if number < kms2_clients else "kms1.corp.example."
+        windows = product("Windows(R), Enterprise edition", "Enterprise", discovered_host=host)
+        machines.append({"name": f"pc{number}.branch.example", "result": ok(facts(windows))})
+    return machines
+
+
+def standby_srv() -> dict[str, Any]:
+    def rr(target: str, priority: int, weight: int) -> dict[str, Any]:
+        return {"target": target, "port": 1688, "priority": priority, "weight": weight}
+
+    return {
+        "branch.example": {
+            "owner": "_vlmcs._tcp.branch.example.",
+            "records": [rr("kms1.corp.example", 10, 30), rr("kms2.corp.example", 20, 70)],
+        }
+    }
+
+
+def test_a_standby_kms_host_is_no_finding_and_its_risk_is_said_once():
+    model = build(standby_fleet(), standby_srv(), generated_at=NOW)
+    kms1, kms2 = model["kms_hosts"]
+    assert (kms1["name"], kms1["standby"]) == ("kms1.corp.example", None)
+    note = kms2["standby"]
+    assert note["primaries"] == ["kms1.corp.example"]
+    reason, advice = note["reason"], note["advice"]
+    assert "in branch.example its priority 20 comes after kms1.corp.example at 10" in reason
+    assert note["risk"].startswith("If kms1.corp.example fails, clients reach kms2.corp.example")
+    assert "until 25 distinct machines have asked it" in note["risk"]
+    assert "at priority 10, beside kms1.corp.example, with a smaller weight than 30" in advice
+    assert model["attention"] == []  # its count of 0 is no finding
+    assert model["summary"]["needs_attention"] == 0
+    assert model["summary"]["standby_kms_hosts"] == 1
+    assert model["headline"] == {
+        "kind": "good",
+        "text": "All 5 machines are activated; nothing needs attention",
+        "detail": "every audited machine is licensed; 1 standby KMS host is below its threshold: "
+        "a failover risk, see KMS hosts",
+    }
+    page = render(model)
+    assert page.count("<b>Risk:</b>") == 1
+    assert page.count(note["risk"].replace("'", "&#x27;")) == 1
+    assert '<span class="badge standby">standby</span>' in page
+    assert "is a standby KMS host</td>" in page
+    assert '<span class="badge standby">not reached</span>' in page
+    assert '<span class="badge grace">not reached</span>' not in page
+
+
+def test_a_host_clients_use_is_no_standby_whatever_its_priority():
+    model = build(standby_fleet(kms2_clients=1), standby_srv(), generated_at=NOW)
+    assert [h["standby"] for h in model["kms_hosts"]] == [None, None]
+    found = [(f["machine"], f["code"]) for f in model["attention"]]
+    assert found == [("kms2.corp.example", "kms_below_threshold")]
+
+
+def test_a_host_first_in_the_domain_its_clients_search_is_no_standby():
+    machines = standby_fleet()
+    srv = standby_srv()
+    srv["branch.example"]["records"][1]["priority"] = 10  # kms2 beside kms1, nobody on it yet
+    model = build(machines, srv, generated_at=NOW)
+    assert model["kms_hosts"][1]["standby"] is None
+    assert ("kms2.corp.example", "kms_below_threshold") in [
+        (f["machine"], f["code"]) for f in model["attention"]
+    ]
+    # The same host with clients elsewhere (another domain than its tier's): a standby.
+    for record in machines[2:]:
+        record["name"] = record["name"].replace("branch", "other")
+    assert build(machines, srv, generated_at=NOW)["kms_hosts"][1]["standby"] is not None
