@@ -49,7 +49,9 @@ def test_first_run_deploys_publishes_and_activates_everyone(lab, deployed):
     assert all(r["failed"] == 0 and r["unreachable"] == 0 for r in recap(deployed).values())
     branch = sorted((r.priority, r.weight, r.target) for r in lab.bind.query_srv("branch.lab.test"))
     assert branch == [(10, 30, "kms1.corp.lab.test."), (20, 70, "kms2.corp.lab.test.")]
-    assert "kms1: 32 machines counted, client OS need 25" in deployed.stdout
+    assert (
+        "kms1: 32 clients counted; threshold reached, activation started at 25" in deployed.stdout
+    )
     for name in lab.names("client"):
         assert lab.call(admin.windows_product, lab.machine(name))["LicenseStatus"] == 1, name
 
