@@ -144,7 +144,7 @@ def dns_domain(*names: str | None) -> str | None:
             continue
         except ValueError:
             pass
-        label, _, domain = text.partition(".")
+        label, _dot, domain = text.partition(".")
         if label and domain and all(domain.split(".")):
             return domain
     return None

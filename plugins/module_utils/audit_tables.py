@@ -9,7 +9,7 @@ data, so no value can add markup or attributes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Union
 
 from ansible_collections.volact.kms.plugins.module_utils.audit_svg import esc, stacked
 
@@ -41,7 +41,9 @@ def yes_no(value: object) -> str:
     return "\u2014" if value is None else ("yes" if value else "no")
 
 
-Cell = str | tuple[str, str]  # HTML, or (HTML, class) with a class from this module
+# HTML, or (HTML, class) with a class from this module. An alias is evaluated when the module
+# loads, where ``X | Y`` needs Python 3.10: ansible-test's pylint checks older ones too.
+Cell = Union[str, tuple[str, str]]  # noqa: UP007
 Row = tuple[str, Sequence[Cell]]  # (the row's class, its cells)
 
 
