@@ -19,6 +19,7 @@ from typing import Any
 from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
 from ansible_collections.volact.kms.plugins.module_utils.dnsname import normalize_domain
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError, KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.host_key import host_products
 from ansible_collections.volact.kms.plugins.module_utils.publish_list import (
     FIELD,
     PublishEntry,
@@ -26,6 +27,11 @@ from ansible_collections.volact.kms.plugins.module_utils.publish_list import (
     encode_entry,
     published_records,
     reconcile,
+)
+from ansible_collections.volact.kms.plugins.module_utils.spp import (
+    OFFICE_APP_IDS,
+    WINDOWS_APP_ID,
+    read_products,
 )
 from ansible_collections.volact.kms.plugins.module_utils.srv import DEFAULT_PORT
 from ansible_collections.volact.kms.plugins.module_utils.wmi_registry import (
@@ -272,10 +278,20 @@ def facts_from_rows(computer: Mapping[str, Any], role: Mapping[str, Any]) -> Hos
 
 
 def read_host_facts(session: CimSession) -> HostFacts:
-    """Two requests: one enumeration of Win32_ComputerSystem, one of SoftwareLicensingService."""
+    """Two requests: one enumeration of Win32_ComputerSystem, one of SoftwareLicensingService;
+    a third, of the keyed products, when the service does not report the KMS host role.
+
+    IsKeyManagementServiceMachine may turn 1 only at the next sppsvc start after the host key
+    went in (no source says it is immediate; kms-facts.md §2.6 says to restart sppsvc after
+    /ipk), so a host key that is installed makes a KMS host all the same: its records are the
+    ones it publishes once sppsvc has started again, which is what ``expected_records`` gives."""
     computers = session.query(COMPUTER_WQL, types=COMPUTER_TYPES)
     roles = session.query(ROLE_WQL, types=ROLE_TYPES)
-    return facts_from_rows(computers[0] if computers else {}, roles[0] if roles else {})
+    facts = facts_from_rows(computers[0] if computers else {}, roles[0] if roles else {})
+    if facts.is_kms_host:
+        return facts
+    installed = host_products(read_products(session, (WINDOWS_APP_ID, *OFFICE_APP_IDS)))
+    return replace(facts, is_kms_host=bool(installed))
 
 
 def expected_records(plan: Plan, facts: HostFacts) -> tuple[list[dict[str, Any]] | None, str]:
@@ -286,8 +302,8 @@ def expected_records(plan: Plan, facts: HostFacts) -> tuple[list[dict[str, Any]]
     ``optional: True``."""
     if not facts.is_kms_host:
         return [], (
-            "the host is not a KMS host (IsKeyManagementServiceMachine is 0), so it publishes no "
-            "SRV records; the list takes effect once a KMS host key is installed and sppsvc "
+            "the host is not a KMS host (no KMS host key is installed), so it publishes no SRV "
+            "records; the list takes effect once a KMS host key is installed and sppsvc "
             "restarts."
         )
     disabled = plan.publishing_disabled

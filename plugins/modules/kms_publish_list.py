@@ -32,9 +32,10 @@ description:
   - A run that changes nothing costs one WS-Man request (C(GetMultiStringValue)), two when
     O(disable_publishing) is given. A run that changes something also reads
     C(Win32_ComputerSystem) and C(SoftwareLicensingService) (one request each, for
-    RV(srv_records)), writes each changed value (one request each) and restarts C(sppsvc) (stop,
-    poll, start, poll; four requests or more). Diff mode reads the two classes even when nothing
-    changes.
+    RV(srv_records)), and the keyed C(SoftwareLicensingProduct) rows when the service does not
+    report the KMS host role (a host key installed but not yet started still makes a KMS host),
+    writes each changed value (one request each) and restarts C(sppsvc) (stop, poll, start, poll;
+    four requests or more). Diff mode reads those classes even when nothing changes.
   - If the restart (or a second write) fails, the values written are put back as they were, so
     the task can simply be run again once the cause is fixed.
 author:

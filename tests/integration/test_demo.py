@@ -149,13 +149,6 @@ def test_demo_output_has_no_deprecation(demo):
     assert "Warning:" not in text  # any other Python warning
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kms_publish_list warns 'the host is not a KMS host (IsKeyManagementServiceMachine is "
-    "0)' on a new host: site.yml now restarts sppsvc once, after kms_publish, and the lab sets the "
-    "flag only after that restart (kms_flag_after_install=after_restart). Remove this marker when "
-    "fixed.",
-)
 def test_demo_output_has_no_warning_at_all(demo):
     assert "[WARNING]" not in demo["out"] + demo["err"]
 
