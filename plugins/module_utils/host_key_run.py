@@ -71,6 +71,7 @@ class HostKeyRun(KeySteps):
             waiting = [c for c in changes if c.setting.host_only]
             if waiting:
                 self.restart_needed = True
+                self.settings_waiting = [c.option for c in waiting]
                 self.warn(f"{', '.join(c.option for c in waiting)}: {PENDING_ROLE}.")
                 changes = [c for c in changes if not c.setting.host_only]
         for change in changes:
@@ -208,6 +209,7 @@ class HostKeyRun(KeySteps):
             "changed": self.changed,
             "changes": list(self.changes),
             "restart_required": waiting,
+            "settings_waiting": list(self.settings_waiting),
             "service_restarted": self.restarted,
             "kms_host": host_facts(self.svc, self.products),
         }

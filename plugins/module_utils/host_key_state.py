@@ -67,6 +67,7 @@ class RunState:
         self.applied: list[SettingChange] = []
         self.installing = False
         self.restart_needed = False
+        self.settings_waiting: list[str] = []  # host settings left until the host role starts
         self.restarted = False
         self.restart_failed = False
         self.stale = False  # SPP state changed since the last read

@@ -291,6 +291,16 @@ restart_required:
   returned: always
   type: bool
   sample: false
+settings_waiting:
+  description:
+    - The host settings not made yet because the host key is installed but the machine does not
+      report the KMS host role until sppsvc restarts, and O(restart_service=never) left that
+      restart to the caller. Restart sppsvc and run the task again to make them (the
+      C(volact.kms.kms_host) role does both in the same run).
+  returned: always
+  type: list
+  elements: str
+  sample: [listening_port]
 service_restarted:
   description: Whether sppsvc was restarted (and the settings read back).
   returned: always

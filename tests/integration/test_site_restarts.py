@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+from kmslab.lab import Lab
 from kmslab.presets import demo
+from kmslab.variants import Variants
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB_SHAPE = demo(clients=2)  # kms1 and kms2, new; two clients in branch.lab.test
@@ -82,3 +85,28 @@ def test_first_run_restarts_each_new_host_once_and_the_second_says_nothing(lab, 
     for name in hosts:
         assert second.status(name, READ_BACK) == "ok", name
     assert second.status("kms1", DNS_CHECK) == "ok"
+
+
+@pytest.mark.parametrize(("flag", "restarts"), [("immediate", 1), ("after_restart", 2)])
+def test_a_new_host_with_its_own_port_is_done_in_one_run_under_both_flag_forms(
+    run_playbook, flag, restarts
+):
+    """Where Windows reports the KMS host role only after sppsvc restarts (the lab variant
+    kms_flag_after_install; no source settles it), the host settings cannot be made before that
+    restart: the role starts the role, makes them, and the play's one restart applies them with
+    the publish list. That needs a second restart there, and only there."""
+    variants = Variants({"kms_flag_after_install": flag})
+    with Lab(LAB_SHAPE, http_port=0, https_port=0, variants=variants) as lab:
+        lab.call(lambda: [lab.machine(n).firewall.allow_port(1690) for n in ("kms1", "kms2")])
+        port = {"kms_host_listening_port": 1690}
+        first = site(lab, run_playbook, extra_vars=port)
+        assert first.rc == 0, first.output[-5000:]
+        for name in lab.names("kms_host"):
+            assert starts(lab, name) == restarts, (name, [w.method for w in lab.writes(name)])
+            assert lab.call(lambda n=name: lab.machine(n).spp.effective.listening_port) == 1690
+        branch = {(r.port, r.target) for r in lab.bind.query_srv("branch.lab.test")}
+        assert branch == {(1690, "kms1.corp.lab.test."), (1690, "kms2.corp.lab.test.")}
+        second = site(lab, run_playbook, extra_vars=port)
+        assert second.rc == 0, second.output[-5000:]
+        assert recap_changed(second.stdout) == dict.fromkeys(lab.names(), 0)
+        assert "[WARNING]" not in second.output
