@@ -471,8 +471,9 @@ _ENTRIES = (
         ERROR_WSMAN_OPERATION_TIMEDOUT, "ERROR_WSMAN_OPERATION_TIMEDOUT",
         "The operation did not finish within the WS-Man OperationTimeout. For a method call this "
         "does not mean the method did not run.",
-        "Read the state again before retrying (an Activate may have succeeded), and allow a "
-        "longer operation timeout for slow calls such as Activate.",
+        "Read the state again before retrying (an Activate may have succeeded). WinRM caps the "
+        "timeout at MaxTimeoutms (60 s by default, MS-WSMV 3.1.4.1.6), so asking for longer does "
+        "not help: a method still running then finishes on the host, and the next run sees it.",
         WSMAN,
     ),
     HResult(

@@ -25,8 +25,9 @@ TIMED_OUT_CODE = 2150858793
 # What to do per WS-Man subcode, when the HRESULT catalog has no advice (wsman-wire.md §1.6, §5).
 SUBCODE_ADVICE: Mapping[str, str] = MappingProxyType(
     {
-        "TimedOut": "The outcome is unknown: re-read the state before retrying, and raise the "
-        "operation timeout for slow calls such as Activate.",
+        "TimedOut": "The outcome is unknown: re-read the state before retrying. WinRM caps the "
+        "operation timeout at MaxTimeoutms (60 s by default), so a slow call such as Activate "
+        "may outlast it and still finish on the host.",
         "InvalidSelectors": "Enumerate the class first and address the instance with what the "
         "host returned: its endpoint reference or its exact key values (Version for "
         "SoftwareLicensingService, ID for SoftwareLicensingProduct).",
