@@ -58,6 +58,7 @@ SHORT_ADVICE: Mapping[int, str] = MappingProxyType(
         0x80338104: _ADMIN,
         0x8033803D: _SELECTORS,
         0x8033805B: _SELECTORS + " For a shell, reconnect and retry.",
+        0x80338029: "Read the state again before retrying: the call may have finished on the host.",
     }
 )
 
