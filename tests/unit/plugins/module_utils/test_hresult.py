@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils import hresult
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.hresult import (
+from ansible_collections.volact.kms.plugins.module_utils.windows import hresult
+from ansible_collections.volact.kms.plugins.module_utils.windows.hresult import (
     CATALOG,
     CATEGORIES,
     HResult,
