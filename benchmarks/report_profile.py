@@ -204,15 +204,15 @@ or reads a table, it writes reference counts on pages it shares with the main pr
 kernel copies them, so our cost follows how much code and data a task touches more than what it
 computes. The profile showed three pieces of repeated or avoidable work, now fixed:
 
-- `plugins/module_utils/cim.py`: each reply row was decoded with its query's whole table of type
-  hints parsed again (88 parses per converged client task, cProfile above): the parse of each
+- `plugins/module_utils/wsman/cim.py`: each reply row was decoded with its query's whole table of
+  type hints parsed again (88 parses per converged client task, cProfile above): the parse of each
   spelling is cached (`functools.lru_cache`). Decoding a converged client's two replies in a
   fresh fork: 1.31 ms before, 0.77 ms after.
 - `plugins/plugin_utils/wsman_transport.py`, `winrm_endpoint`: every host was parsed as an IPv6
   address and the exception caught; now only hosts with a colon are: 0.14 ms before, 0.07 ms
   after.
-- `plugins/module_utils/gvlk.py`, `editions`: walked the whole GVLK catalog on each call; now a
-  dictionary built at import: 0.08 ms before, 0.02 ms after.
+- `plugins/module_utils/licensing/gvlk.py`, `editions`: walked the whole GVLK catalog on each
+  call; now a dictionary built at import: 0.08 ms before, 0.02 ms after.
 
 (Each figure: the median CPU time over 60 to 80 fresh forks of a process that had imported the
 collection, on the machine above.) Together about 0.7 ms per task, about 1% of a task's

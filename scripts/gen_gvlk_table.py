@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 # Copyright: volact.kms contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Generate plugins/module_utils/gvlk_table.py from the reference GVLK csv.
+"""Generate plugins/module_utils/licensing/gvlk_table.py from the reference GVLK csv.
 
 Usage: scripts/gen_gvlk_table.py [CSV] [--output PATH] [--check]
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CSV = REPO_ROOT / "tests" / "fixtures" / "gvlk.csv"
-DEFAULT_OUTPUT = REPO_ROOT / "plugins" / "module_utils" / "gvlk_table.py"
+DEFAULT_OUTPUT = REPO_ROOT / "plugins" / "module_utils" / "licensing" / "gvlk_table.py"
 COLUMNS = ["product_family", "edition", "gvlk", "confirmed_by_microsoft_source"]
 KEY_RE = re.compile(r"[BCDFGHJKMNPQRTVWXY2346789]{5}(?:-[BCDFGHJKMNPQRTVWXY2346789]{5}){4}")
 CONFIRMED = {"yes": True, "no": False}

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.volact.kms.plugins.module_utils.activation_info import Options, gather
+from ansible_collections.volact.kms.plugins.module_utils.activation.info import Options, gather
 from ansible_collections.volact.kms.plugins.modules.kms_activation_info import (
     ARGUMENT_SPEC,
     SPEC_OPTIONS,

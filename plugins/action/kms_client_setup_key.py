@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.volact.kms.plugins.module_utils.client_apply import converge
-from ansible_collections.volact.kms.plugins.module_utils.client_options import (
+from ansible_collections.volact.kms.plugins.module_utils.client.apply import converge
+from ansible_collections.volact.kms.plugins.module_utils.client.options import (
     ClientRequest,
     parse_request,
 )
-from ansible_collections.volact.kms.plugins.module_utils.client_report import build_result
+from ansible_collections.volact.kms.plugins.module_utils.client.report import build_result
 from ansible_collections.volact.kms.plugins.modules.kms_client_setup_key import (
     ARGUMENT_SPEC,
     SPEC_OPTIONS,
@@ -38,7 +38,7 @@ class ActionModule(WindowsAction):
         if context.check_mode:
             # Would DNS discovery find a host? Imported here: dnspython stays out of the workers
             # of real runs (memory per worker, docs/performance.md).
-            from ansible_collections.volact.kms.plugins.module_utils.client_discovery import (  # noqa: PLC0415
+            from ansible_collections.volact.kms.plugins.module_utils.client.discovery import (  # noqa: PLC0415
                 check_discovery,
             )
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.volact.kms.plugins.module_utils.host_key import (
+from ansible_collections.volact.kms.plugins.module_utils.host.plan import (
     HostKeyRequest,
     parse_request,
 )
-from ansible_collections.volact.kms.plugins.module_utils.host_key_run import run
+from ansible_collections.volact.kms.plugins.module_utils.host.run import run
 from ansible_collections.volact.kms.plugins.modules.kms_host_key import (
     ARGUMENT_SPEC,
     SPEC_OPTIONS,

@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.volact.kms.plugins.module_utils import wmi_service
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError, KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.publish_host import (
+from ansible_collections.volact.kms.plugins.module_utils.publish.domain_list import (
+    PublishEntry,
+    parse_domains,
+)
+from ansible_collections.volact.kms.plugins.module_utils.publish.host import (
     DISABLE_PUBLISHING,
     FIELD,
     VALUE_PATH,
@@ -29,15 +32,12 @@ from ansible_collections.volact.kms.plugins.module_utils.publish_host import (
     registry_advice,
     restore,
 )
-from ansible_collections.volact.kms.plugins.module_utils.publish_list import (
-    PublishEntry,
-    parse_domains,
-)
-from ansible_collections.volact.kms.plugins.module_utils.wmi_registry import (
+from ansible_collections.volact.kms.plugins.module_utils.windows import service as wmi_service
+from ansible_collections.volact.kms.plugins.module_utils.windows.registry import (
     Registry,
     RegistryError,
 )
-from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import WsmanFault
+from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import WsmanFault
 from ansible_collections.volact.kms.plugins.modules.kms_publish_list import (
     ARGUMENT_SPEC,
     SPEC_OPTIONS,

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Jinja2 filters of the fleet report (``playbooks/audit.yml``): the model and its HTML page.
 
-Thin wrappers over ``module_utils.audit_report`` and ``module_utils.audit_html``; the
+Thin wrappers over ``module_utils.audit.report`` and ``module_utils.audit.page``; the
 documentation is in the sidecar ``audit_report.yml`` and ``audit_html.yml`` next to this file.
 """
 
@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from ansible_collections.volact.kms.plugins.module_utils import audit_html as html_page
-from ansible_collections.volact.kms.plugins.module_utils import audit_report as model
+from ansible_collections.volact.kms.plugins.module_utils.audit import page as html_page
+from ansible_collections.volact.kms.plugins.module_utils.audit import report as model
 from ansible_collections.volact.kms.plugins.plugin_utils.filter_errors import filter_table
 
 

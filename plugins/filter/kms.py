@@ -13,8 +13,9 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.volact.kms.plugins.module_utils import editions, hresult, keys
-from ansible_collections.volact.kms.plugins.module_utils import publish_list as plist
+from ansible_collections.volact.kms.plugins.module_utils.licensing import editions, keys
+from ansible_collections.volact.kms.plugins.module_utils.publish import domain_list as plist
+from ansible_collections.volact.kms.plugins.module_utils.windows import hresult
 from ansible_collections.volact.kms.plugins.plugin_utils.filter_errors import filter_table
 
 _FACT_NAMES = ("edition_id", "sku", "build", "product_type")

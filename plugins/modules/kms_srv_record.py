@@ -315,28 +315,28 @@ dns_error:
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.volact.kms.plugins.module_utils.dns_client import (
+from ansible_collections.volact.kms.plugins.module_utils.dns.client import (
     DNSPYTHON_IMPORT_ERROR,
     HAS_DNSPYTHON,
 )
-from ansible_collections.volact.kms.plugins.module_utils.dns_errors import DnsUpdateError
-from ansible_collections.volact.kms.plugins.module_utils.dns_gss import (
+from ansible_collections.volact.kms.plugins.module_utils.dns.errors import DnsUpdateError
+from ansible_collections.volact.kms.plugins.module_utils.dns.gss import (
     GSSAPI_IMPORT_ERROR,
     HAS_GSSAPI,
+)
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv_apply import (
+    read_key_file,
+    run,
+)
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv_request import (
+    build_auth,
+    build_connection,
+    build_request,
 )
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
 from ansible_collections.volact.kms.plugins.module_utils.number_guard import (
     as_raw,
     unusable_number,
-)
-from ansible_collections.volact.kms.plugins.module_utils.srv_apply import (
-    read_key_file,
-    run,
-)
-from ansible_collections.volact.kms.plugins.module_utils.srv_request import (
-    build_auth,
-    build_connection,
-    build_request,
 )
 
 ARGUMENT_SPEC = {

@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any
 
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError
-from ansible_collections.volact.kms.plugins.module_utils.wsman_xml import (
+from ansible_collections.volact.kms.plugins.module_utils.wsman.markup import (
     NS_SOAP,
     XmlRefused,
     excerpt,

@@ -19,14 +19,14 @@ from typing import Any
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError, KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.hresult_brief import explanation
 from ansible_collections.volact.kms.plugins.module_utils.number_guard import unusable_number
-from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
+from ansible_collections.volact.kms.plugins.module_utils.windows.hresult_brief import explanation
+from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import (
     OperationTimedOut,
     WsmanFault,
 )
+from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 from ansible_collections.volact.kms.plugins.plugin_utils.wire_log import WireLog, no_log_values
 from ansible_collections.volact.kms.plugins.plugin_utils.wsman_transport import (
     TransportError,

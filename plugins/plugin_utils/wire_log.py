@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.wsman_xml import (
+from ansible_collections.volact.kms.plugins.module_utils.wsman.markup import (
     escape_attr,
     escape_text,
     mask_secrets,

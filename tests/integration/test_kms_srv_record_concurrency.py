@@ -22,8 +22,8 @@ import yaml
 from kmslab.bind import BindServer
 from kmslab.playbook import COLLECTIONS
 
-from ansible_collections.volact.kms.plugins.module_utils.srv_apply import run
-from ansible_collections.volact.kms.plugins.module_utils.srv_request import (
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv_apply import run
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv_request import (
     build_auth,
     build_connection,
     build_request,

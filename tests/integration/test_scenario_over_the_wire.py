@@ -13,17 +13,15 @@ import winrm
 from kmslab.lab import LabShape, MachineShape
 from kmslab.model.keys import KeyKind
 
-from ansible_collections.volact.kms.plugins.module_utils import (
-    spp,
-    wmi_firewall,
-    wmi_registry,
-    wmi_service,
-)
-from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
-from ansible_collections.volact.kms.plugins.module_utils.host_key import host_products
-from ansible_collections.volact.kms.plugins.module_utils.keys import ProductKey
-from ansible_collections.volact.kms.plugins.module_utils.spp_methods import Spp
-from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import WsmanFault
+from ansible_collections.volact.kms.plugins.module_utils.host.plan import host_products
+from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import ProductKey
+from ansible_collections.volact.kms.plugins.module_utils.windows import firewall as wmi_firewall
+from ansible_collections.volact.kms.plugins.module_utils.windows import registry as wmi_registry
+from ansible_collections.volact.kms.plugins.module_utils.windows import service as wmi_service
+from ansible_collections.volact.kms.plugins.module_utils.windows import spp
+from ansible_collections.volact.kms.plugins.module_utils.windows.spp_methods import Spp
+from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import WsmanFault
+from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 
 CORP, BRANCH = "corp.lab.test", "branch.lab.test"
 GVLK = ProductKey.parse("NPPR9-FWDCX-D2C8J-H872K-2YT43")  # Windows 10/11 Enterprise, published

@@ -12,7 +12,7 @@ import stat
 
 import pytest
 
-from ansible_collections.volact.kms.plugins.module_utils.gvlk import CATALOG
+from ansible_collections.volact.kms.plugins.module_utils.licensing.gvlk import CATALOG
 
 pytestmark = pytest.mark.reliability("secrets")
 

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from ansible_collections.volact.kms.plugins.module_utils.hresult import CATALOG
+from ansible_collections.volact.kms.plugins.module_utils.windows.hresult import CATALOG
 
 REPO = Path(__file__).resolve().parents[2]
 GENERATOR = REPO / "scripts" / "gen_docs.py"

@@ -17,7 +17,7 @@ from kmslab.model.keys import (
     published_gvlks,
 )
 
-from ansible_collections.volact.kms.plugins.module_utils.gvlk_table import GVLK_TABLE
+from ansible_collections.volact.kms.plugins.module_utils.licensing.gvlk_table import GVLK_TABLE
 
 TABLE = default_key_table()
 

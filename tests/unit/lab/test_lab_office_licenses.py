@@ -10,7 +10,7 @@ from kmslab.model.cim_classes import SLP
 from kmslab.model.keys import KeyKind
 from kmslab.model.office_licenses import CLIENT_LICENSES, HOST_LICENSES
 
-from ansible_collections.volact.kms.plugins.module_utils.client_office import recognise
+from ansible_collections.volact.kms.plugins.module_utils.client.office import recognise
 
 NAME = re.compile(r"Office (?P<nn>\d\d), (?P<family>\S+) edition")
 

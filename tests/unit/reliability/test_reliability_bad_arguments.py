@@ -36,7 +36,7 @@ from ansible.template import Templar
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils import gvlk
+from ansible_collections.volact.kms.plugins.module_utils.licensing import gvlk
 from ansible_collections.volact.kms.plugins.modules import (
     kms_activation_info,
     kms_client_setup_key,

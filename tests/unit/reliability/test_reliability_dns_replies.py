@@ -28,9 +28,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils.dns_errors import DnsUpdateError
-from ansible_collections.volact.kms.plugins.module_utils.srv_apply import run
-from ansible_collections.volact.kms.plugins.module_utils.srv_request import (
+from ansible_collections.volact.kms.plugins.module_utils.dns.errors import DnsUpdateError
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv_apply import run
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv_request import (
     build_auth,
     build_connection,
     build_request,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.volact.kms.plugins.module_utils import spp
-from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
-from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import WsmanFault
+from ansible_collections.volact.kms.plugins.module_utils.windows import spp
+from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import WsmanFault
+from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 from ansible_collections.volact.kms.plugins.plugin_utils.wsman_transport import (
     TransportError,
     sender_for,

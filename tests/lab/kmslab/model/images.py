@@ -100,7 +100,8 @@ _CLIENTS = (
 _SPECIAL = (
     # EditionID and SKU of Azure Edition are not in the reference: "ServerTurbine" is the
     # collection's UNCONFIRMED EditionID (editions.AZURE_PREFIX), 407 the SDK's
-    # PRODUCT_DATACENTER_SERVER_AZURE_EDITION; both aligned with plugins/module_utils/editions.py.
+    # PRODUCT_DATACENTER_SERVER_AZURE_EDITION; both aligned with
+    # plugins/module_utils/licensing/editions.py.
     OsImage("ws2022-datacenter-azure", "WS2022", "Windows Server 2022", "Datacenter: Azure Edition",
             "ServerTurbine", 407, 20348, "10.0", "",
             "Windows Server 2022 Datacenter: Azure Edition", can_host_kms=False),

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ansible_collections.volact.kms.plugins.module_utils.gvlk_table import GVLK_TABLE
+from ansible_collections.volact.kms.plugins.module_utils.licensing.gvlk_table import GVLK_TABLE
 from kmslab.model.catalog import HOST_KEY_GROUPS, OFFICE_APP_ID, WINDOWS_APP_ID
 from kmslab.model.images import IMAGES, OFFICE_SUITES
 

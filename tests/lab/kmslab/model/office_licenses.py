@@ -44,7 +44,7 @@ Sources (GitHub repository + path, or issue thread):
   "Office19ProPlus2019VL_MAK_AE" in SPP).
 
 UNCONFIRMED rows are marked: the lab serves the best-sourced form and the client accepts the other
-plausible ones (plugins/module_utils/client_office.py).
+plausible ones (plugins/module_utils/client/office.py).
 """
 
 from __future__ import annotations

@@ -15,33 +15,33 @@ from kmslab.model.registry import SPP_KEY, reg_dword, reg_multi_sz, reg_sz
 from kmslab.provider import ModelProvider
 from kmslab.wsman.service import WsmanService
 
-from ansible_collections.volact.kms.plugins.module_utils.activation_attention import assess
-from ansible_collections.volact.kms.plugins.module_utils.activation_events import (
+from ansible_collections.volact.kms.plugins.module_utils.activation.attention import assess
+from ansible_collections.volact.kms.plugins.module_utils.activation.events import (
     events_wql,
     failing_domains,
     newest_first,
     parse_event,
     summarize,
 )
-from ansible_collections.volact.kms.plugins.module_utils.activation_facts import (
+from ansible_collections.volact.kms.plugins.module_utils.activation.facts import (
     grace_facts,
     host_name,
     hresult_info,
 )
-from ansible_collections.volact.kms.plugins.module_utils.activation_info import (
+from ansible_collections.volact.kms.plugins.module_utils.activation.info import (
     Options,
     _products,
     gather,
 )
-from ansible_collections.volact.kms.plugins.module_utils.activation_registry import (
+from ansible_collections.volact.kms.plugins.module_utils.activation.registry import (
     decode_publish_list,
     describe,
     judge,
 )
-from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.spp import WINDOWS_APP_ID, Product
-from ansible_collections.volact.kms.plugins.module_utils.wmi_registry import RegistryError
+from ansible_collections.volact.kms.plugins.module_utils.windows.registry import RegistryError
+from ansible_collections.volact.kms.plugins.module_utils.windows.spp import WINDOWS_APP_ID, Product
+from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 11, 21, 10, 8, 4, 123456, tzinfo=UTC)

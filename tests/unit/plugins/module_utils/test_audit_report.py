@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils.audit_html import render
-from ansible_collections.volact.kms.plugins.module_utils.audit_report import build
+from ansible_collections.volact.kms.plugins.module_utils.audit.page import render
+from ansible_collections.volact.kms.plugins.module_utils.audit.report import build
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
 
 NOW = "2026-11-21T10:00:00Z"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils.channels import (
+from ansible_collections.volact.kms.plugins.module_utils.licensing.channels import (
     LICENSE_STATUS,
     ChannelKind,
     Decision,

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils.cim import (
+from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.wsman.cim import (
     INT_RANGES,
     CimType,
     CimTypeSpec,
@@ -20,18 +21,17 @@ from ansible_collections.volact.kms.plugins.module_utils.cim import (
     decode_scalar_text,
     type_spec_for,
 )
-from ansible_collections.volact.kms.plugins.module_utils.cim_encode import (
+from ansible_collections.volact.kms.plugins.module_utils.wsman.cim_encode import (
     encode_property,
     encode_scalar_text,
 )
-from ansible_collections.volact.kms.plugins.module_utils.cim_time import (
+from ansible_collections.volact.kms.plugins.module_utils.wsman.cim_time import (
     decode_time,
     encode_time,
     to_dmtf,
 )
-from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import WsmanProtocolError
-from ansible_collections.volact.kms.plugins.module_utils.wsman_xml import parse_xml
+from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import WsmanProtocolError
+from ansible_collections.volact.kms.plugins.module_utils.wsman.markup import parse_xml
 
 CLASS_NS = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/SoftwareLicensingService"
 DECLS = (

@@ -18,14 +18,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.wsman import MethodResult
-from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
+from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import (
     OperationTimedOut,
     WsmanFault,
     WsmanProtocolError,
 )
+from ansible_collections.volact.kms.plugins.module_utils.wsman.messages import MethodResult
+from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 
 S = "http://www.w3.org/2003/05/soap-envelope"
 A = "http://schemas.xmlsoap.org/ws/2004/08/addressing"

@@ -24,23 +24,24 @@ from kmslab.provider import ModelProvider
 from kmslab.variants import Variants
 from kmslab.wsman.service import ServiceConfig, WsmanService
 
-from ansible_collections.volact.kms.plugins.module_utils import activation_info, hresult, spp
-from ansible_collections.volact.kms.plugins.module_utils.cim import decode_properties
-from ansible_collections.volact.kms.plugins.module_utils.cim_session import (
-    CimSession,
-    selected_names,
-)
-from ansible_collections.volact.kms.plugins.module_utils.client_apply import StepFailed
-from ansible_collections.volact.kms.plugins.module_utils.keys import ProductKey
-from ansible_collections.volact.kms.plugins.module_utils.spp_methods import (
+from ansible_collections.volact.kms.plugins.module_utils.activation import info as activation_info
+from ansible_collections.volact.kms.plugins.module_utils.client.apply import StepFailed
+from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import ProductKey
+from ansible_collections.volact.kms.plugins.module_utils.windows import hresult, spp
+from ansible_collections.volact.kms.plugins.module_utils.windows.registry import Registry
+from ansible_collections.volact.kms.plugins.module_utils.windows.spp_methods import (
     MethodFailed,
     Spp,
     failure_text,
 )
-from ansible_collections.volact.kms.plugins.module_utils.wmi_registry import Registry
-from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import WsmanFault
-from ansible_collections.volact.kms.plugins.module_utils.wsman_response import (
+from ansible_collections.volact.kms.plugins.module_utils.wsman.cim import decode_properties
+from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import WsmanFault
+from ansible_collections.volact.kms.plugins.module_utils.wsman.response import (
     parse_invoke_response,
+)
+from ansible_collections.volact.kms.plugins.module_utils.wsman.session import (
+    CimSession,
+    selected_names,
 )
 
 CORP = "corp.lab.test"

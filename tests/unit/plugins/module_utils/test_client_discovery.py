@@ -7,22 +7,22 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.volact.kms.plugins.module_utils import client_activation as act
-from ansible_collections.volact.kms.plugins.module_utils.client_apply import (
+from ansible_collections.volact.kms.plugins.module_utils.client import activation as act
+from ansible_collections.volact.kms.plugins.module_utils.client.apply import (
     Outcome,
     Reading,
     activate_all,
 )
-from ansible_collections.volact.kms.plugins.module_utils.client_discovery import (
+from ansible_collections.volact.kms.plugins.module_utils.client.discovery import (
     SrvAnswer,
     check_discovery,
 )
-from ansible_collections.volact.kms.plugins.module_utils.client_options import parse_request
-from ansible_collections.volact.kms.plugins.module_utils.client_report import build_result
-from ansible_collections.volact.kms.plugins.module_utils.client_setup import make_plan
+from ansible_collections.volact.kms.plugins.module_utils.client.options import parse_request
+from ansible_collections.volact.kms.plugins.module_utils.client.report import build_result
+from ansible_collections.volact.kms.plugins.module_utils.client.setup import make_plan
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.hresult_brief import explanation
-from ansible_collections.volact.kms.plugins.module_utils.spp import (
+from ansible_collections.volact.kms.plugins.module_utils.windows.hresult_brief import explanation
+from ansible_collections.volact.kms.plugins.module_utils.windows.spp import (
     WINDOWS_APP_ID,
     Product,
     Service,

@@ -10,9 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils import gvlk
-from ansible_collections.volact.kms.plugins.module_utils.channels import ChannelKind, parse_channel
-from ansible_collections.volact.kms.plugins.module_utils.client_office import (
+from ansible_collections.volact.kms.plugins.module_utils.client.office import (
     APPLICATIONS,
     OFFICE_2010_APP_ID,
     edition_words,
@@ -20,7 +18,15 @@ from ansible_collections.volact.kms.plugins.module_utils.client_office import (
     recognise,
 )
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.spp import OFFICE_APP_IDS, WINDOWS_APP_ID
+from ansible_collections.volact.kms.plugins.module_utils.licensing import gvlk
+from ansible_collections.volact.kms.plugins.module_utils.licensing.channels import (
+    ChannelKind,
+    parse_channel,
+)
+from ansible_collections.volact.kms.plugins.module_utils.windows.spp import (
+    OFFICE_APP_IDS,
+    WINDOWS_APP_ID,
+)
 
 OFFICE = OFFICE_APP_IDS[0]
 

@@ -10,14 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils import client_activation as act
-from ansible_collections.volact.kms.plugins.module_utils import gvlk
-from ansible_collections.volact.kms.plugins.module_utils.client_apply import (
+from ansible_collections.volact.kms.plugins.module_utils.client import activation as act
+from ansible_collections.volact.kms.plugins.module_utils.client.apply import (
     Outcome,
     Reading,
     locate,
 )
-from ansible_collections.volact.kms.plugins.module_utils.client_options import (
+from ansible_collections.volact.kms.plugins.module_utils.client.options import (
     BelowThreshold,
     Scope,
     normalize_kms_host,
@@ -25,9 +24,9 @@ from ansible_collections.volact.kms.plugins.module_utils.client_options import (
     same_domain,
     same_host,
 )
-from ansible_collections.volact.kms.plugins.module_utils.client_plan import OsFacts, Target
-from ansible_collections.volact.kms.plugins.module_utils.client_report import build_result
-from ansible_collections.volact.kms.plugins.module_utils.client_setup import (
+from ansible_collections.volact.kms.plugins.module_utils.client.plan import OsFacts, Target
+from ansible_collections.volact.kms.plugins.module_utils.client.report import build_result
+from ansible_collections.volact.kms.plugins.module_utils.client.setup import (
     RefusedError,
     application_ids,
     edition_facts,
@@ -35,9 +34,10 @@ from ansible_collections.volact.kms.plugins.module_utils.client_setup import (
     needs_os_facts,
 )
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.hresult_brief import SHORT_ADVICE
-from ansible_collections.volact.kms.plugins.module_utils.keys import ProductKey
-from ansible_collections.volact.kms.plugins.module_utils.spp import (
+from ansible_collections.volact.kms.plugins.module_utils.licensing import gvlk
+from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import ProductKey
+from ansible_collections.volact.kms.plugins.module_utils.windows.hresult_brief import SHORT_ADVICE
+from ansible_collections.volact.kms.plugins.module_utils.windows.spp import (
     OFFICE_APP_IDS,
     WINDOWS_APP_ID,
     Product,

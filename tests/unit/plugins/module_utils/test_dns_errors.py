@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.volact.kms.plugins.module_utils.dns_errors import (
+from ansible_collections.volact.kms.plugins.module_utils.dns.errors import (
     DnsUpdateError,
     Where,
     conflict_error,

@@ -14,21 +14,21 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from ansible_collections.volact.kms.plugins.module_utils.dns_errors import DnsUpdateError, Where
-from ansible_collections.volact.kms.plugins.module_utils.dns_update import (
-    BACKOFF_BASE,
-    BACKOFF_CAP,
-    Outcome,
-    backoff,
-    reconcile,
-)
-from ansible_collections.volact.kms.plugins.module_utils.srv import SrvRecord
-from ansible_collections.volact.kms.plugins.module_utils.srv_plan import (
+from ansible_collections.volact.kms.plugins.module_utils.dns.errors import DnsUpdateError, Where
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv import SrvRecord
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv_plan import (
     Plan,
     Request,
     Rr,
     RrSet,
     State,
+)
+from ansible_collections.volact.kms.plugins.module_utils.dns.update import (
+    BACKOFF_BASE,
+    BACKOFF_CAP,
+    Outcome,
+    backoff,
+    reconcile,
 )
 
 OWNER = "_vlmcs._tcp.contoso.com."

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils.dnsname import (
+from ansible_collections.volact.kms.plugins.module_utils.dns.names import (
     MAX_NAME,
     absolute,
     describe_char,

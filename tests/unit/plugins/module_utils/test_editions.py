@@ -8,9 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils import editions, gvlk
-from ansible_collections.volact.kms.plugins.module_utils.editions import EditionFacts, select_gvlk
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.licensing import editions, gvlk
+from ansible_collections.volact.kms.plugins.module_utils.licensing.editions import (
+    EditionFacts,
+    select_gvlk,
+)
 
 F = EditionFacts
 WS = 3  # ProductType: server

@@ -15,12 +15,12 @@ from fixture_files import fixture_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils import gvlk
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.licensing import gvlk
 
 REPO = Path(__file__).resolve().parents[4]
 GENERATOR = REPO / "scripts" / "gen_gvlk_table.py"
-TABLE = REPO / "plugins" / "module_utils" / "gvlk_table.py"
+TABLE = REPO / "plugins" / "module_utils" / "licensing" / "gvlk_table.py"
 HEADER = "product_family,edition,gvlk,confirmed_by_microsoft_source\n"
 
 

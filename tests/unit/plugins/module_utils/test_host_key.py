@@ -7,9 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils import gvlk, wmi_firewall
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.host_key import (
+from ansible_collections.volact.kms.plugins.module_utils.host.plan import (
     HOST_ONLY,
     SettingChange,
     client_gvlk,
@@ -25,8 +24,13 @@ from ansible_collections.volact.kms.plugins.module_utils.host_key import (
     plan_settings,
     view,
 )
-from ansible_collections.volact.kms.plugins.module_utils.keys import KEY_ALPHABET, ProductKey
-from ansible_collections.volact.kms.plugins.module_utils.spp import (
+from ansible_collections.volact.kms.plugins.module_utils.licensing import gvlk
+from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import (
+    KEY_ALPHABET,
+    ProductKey,
+)
+from ansible_collections.volact.kms.plugins.module_utils.windows import firewall as wmi_firewall
+from ansible_collections.volact.kms.plugins.module_utils.windows.spp import (
     OFFICE_APP_IDS,
     WINDOWS_APP_ID,
     Product,

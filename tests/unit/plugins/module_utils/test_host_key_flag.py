@@ -19,9 +19,9 @@ from kmslab.model.machine import Machine
 from kmslab.provider import ModelProvider
 from kmslab.wsman.service import WsmanService
 
-from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
-from ansible_collections.volact.kms.plugins.module_utils.host_key import parse_request
-from ansible_collections.volact.kms.plugins.module_utils.host_key_run import run
+from ansible_collections.volact.kms.plugins.module_utils.host.plan import parse_request
+from ansible_collections.volact.kms.plugins.module_utils.host.run import run
+from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 
 FLAG = {"immediate": True, "after_restart": False}
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils import hresult
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.hresult import (
+from ansible_collections.volact.kms.plugins.module_utils.windows import hresult
+from ansible_collections.volact.kms.plugins.module_utils.windows.hresult import (
     CATALOG,
     CATEGORIES,
     HResult,
@@ -95,7 +95,7 @@ def test_wsman_and_wmi_codes_are_catalogued_with_their_symbol(code: int, symbol:
 
 
 def test_catalog_has_no_duplicate_codes() -> None:
-    assert len(hresult._ENTRIES) == len(CATALOG)
+    assert len(hresult.ENTRIES) == len(CATALOG)
 
 
 @pytest.mark.parametrize("entry", list(CATALOG.values()), ids=lambda e: e.hex)
@@ -293,9 +293,10 @@ def test_to_code_text_forms_agree(code: int, pad: str) -> None:
     bare = f"{code:08X}"
     if not bare.isdigit():
         spellings += [bare, bare.lower()]
-    # Decimal text always parses, except exactly eight plain digits (refused as ambiguous).
+    # Decimal text always parses, except exactly eight plain digits (refused as ambiguous); a
+    # minus sign makes a negative number of seven digits unambiguous ("-9999999").
     for decimal in sorted({str(code), str(signed)}):
-        if len(decimal) == 8:
+        if len(decimal) == 8 and decimal.isdigit():
             with pytest.raises(KmsInputError, match="ambiguous"):
                 to_code(pad + decimal + pad)
         else:

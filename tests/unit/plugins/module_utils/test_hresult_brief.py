@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.volact.kms.plugins.module_utils import hresult
-from ansible_collections.volact.kms.plugins.module_utils.hresult_brief import (
+from ansible_collections.volact.kms.plugins.module_utils.windows import hresult
+from ansible_collections.volact.kms.plugins.module_utils.windows.hresult_brief import (
     ADVICE_LIMIT,
     SHORT_ADVICE,
     advice,

@@ -13,8 +13,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.gvlk import CATALOG
-from ansible_collections.volact.kms.plugins.module_utils.keys import (
+from ansible_collections.volact.kms.plugins.module_utils.licensing.gvlk import CATALOG
+from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import (
     KEY_ALPHABET,
     ProductKey,
     is_key,

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils import wsman
-from ansible_collections.volact.kms.plugins.module_utils.keys import KEY_ALPHABET
-from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
+from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import KEY_ALPHABET
+from ansible_collections.volact.kms.plugins.module_utils.wsman import messages as wsman
+from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import (
     WsmanFault,
     WsmanProtocolError,
 )
-from ansible_collections.volact.kms.plugins.module_utils.wsman_xml import mask_secrets
+from ansible_collections.volact.kms.plugins.module_utils.wsman.markup import mask_secrets
 
 HIDDEN = "XXXXX-XXXXX-XXXXX-XXXXX-"
 KEY = "NPPR9-FWDCX-D2C8J-H872K-2YT43"

@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils.publish_host import (
+from ansible_collections.volact.kms.plugins.module_utils.publish.domain_list import (
+    PublishEntry,
+    encode_list,
+    parse_domains,
+)
+from ansible_collections.volact.kms.plugins.module_utils.publish.host import (
     COMPUTER_WQL,
     ROLE_WQL,
     Dword,
@@ -21,11 +26,6 @@ from ansible_collections.volact.kms.plugins.module_utils.publish_host import (
     plan_list,
     registry_advice,
     wrong_type_list,
-)
-from ansible_collections.volact.kms.plugins.module_utils.publish_list import (
-    PublishEntry,
-    encode_list,
-    parse_domains,
 )
 
 A = PublishEntry("a.com")

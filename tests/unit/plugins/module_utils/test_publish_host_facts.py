@@ -16,14 +16,14 @@ from kmslab.provider import ModelProvider
 from kmslab.variants import Variants
 from kmslab.wsman.service import WsmanService
 
-from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
-from ansible_collections.volact.kms.plugins.module_utils.publish_host import (
+from ansible_collections.volact.kms.plugins.module_utils.publish.domain_list import PublishEntry
+from ansible_collections.volact.kms.plugins.module_utils.publish.host import (
     HostList,
     expected_records,
     plan_list,
     read_host_facts,
 )
-from ansible_collections.volact.kms.plugins.module_utils.publish_list import PublishEntry
+from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 
 FLAGS = ("immediate", "after_restart")
 

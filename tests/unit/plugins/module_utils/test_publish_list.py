@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv import SrvRecord
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.publish_list import (
+from ansible_collections.volact.kms.plugins.module_utils.publish.domain_list import (
     HOME_DOMAIN_RULE,
     PublishedRecord,
     PublishEntry,
@@ -26,7 +27,6 @@ from ansible_collections.volact.kms.plugins.module_utils.publish_list import (
     records_by_domain,
     srv_mismatches,
 )
-from ansible_collections.volact.kms.plugins.module_utils.srv import SrvRecord
 
 A = PublishEntry("a.com")
 B = PublishEntry("b.com", 10, 50)

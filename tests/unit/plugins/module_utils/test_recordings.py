@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 from fixture_files import RECORDINGS
 
-from ansible_collections.volact.kms.plugins.module_utils import spp, wsman
-from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
-from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import WsmanFault
-from ansible_collections.volact.kms.plugins.module_utils.wsman_xml import mask_secrets
+from ansible_collections.volact.kms.plugins.module_utils.windows import spp
+from ansible_collections.volact.kms.plugins.module_utils.wsman import messages as wsman
+from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import WsmanFault
+from ansible_collections.volact.kms.plugins.module_utils.wsman.markup import mask_secrets
+from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 from ansible_collections.volact.kms.plugins.plugin_utils.wire_log import WireLog
 
 MARK = re.compile(r"^<!-- (request|response) -->$", re.MULTILINE)

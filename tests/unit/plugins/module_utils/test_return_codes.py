@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.return_codes import (
+from ansible_collections.volact.kms.plugins.module_utils.windows.return_codes import (
     SERVICE_CODES,
     WIN32_ERRORS,
     already_in_state,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.volact.kms.plugins.module_utils.channels import ChannelKind
-from ansible_collections.volact.kms.plugins.module_utils.keys import ProductKey
-from ansible_collections.volact.kms.plugins.module_utils.spp import (
+from ansible_collections.volact.kms.plugins.module_utils.licensing.channels import ChannelKind
+from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import ProductKey
+from ansible_collections.volact.kms.plugins.module_utils.windows.spp import (
     OFFICE_APP_IDS,
     WINDOWS_APP_ID,
     Product,

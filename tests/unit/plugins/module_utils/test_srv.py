@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.srv import (
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv import (
     SrvDiff,
     SrvRecord,
     SrvSet,
@@ -27,6 +26,7 @@ from ansible_collections.volact.kms.plugins.module_utils.srv import (
     to_text,
     upsert,
 )
+from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
 
 KMS1 = "kms1.contoso.com."
 KMS2 = "kms2.contoso.com."

@@ -7,8 +7,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils.srv import SrvRecord
-from ansible_collections.volact.kms.plugins.module_utils.srv_plan import (
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv import SrvRecord
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv_plan import (
     Request,
     Rr,
     RrSet,

@@ -8,17 +8,17 @@ import base64
 
 import pytest
 
-from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.srv import SrvRecord
-from ansible_collections.volact.kms.plugins.module_utils.srv_plan import State
-from ansible_collections.volact.kms.plugins.module_utils.srv_request import (
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv import SrvRecord
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv_plan import State
+from ansible_collections.volact.kms.plugins.module_utils.dns.srv_request import (
     Auth,
     Connection,
     build_auth,
     build_connection,
     build_request,
 )
-from ansible_collections.volact.kms.plugins.module_utils.tsig_key import TsigKey
+from ansible_collections.volact.kms.plugins.module_utils.dns.tsig import TsigKey
+from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
 
 SECRET = base64.b64encode(b"s" * 32).decode()
 BASE = {"domain": "Contoso.com", "ttl": 3600, "state": "present", "exclusive": False}

@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.tsig_key import (
+from ansible_collections.volact.kms.plugins.module_utils.dns.tsig import (
     ALGORITHMS,
     TsigKey,
     check_secret,
@@ -23,6 +22,7 @@ from ansible_collections.volact.kms.plugins.module_utils.tsig_key import (
     normalize_key_name,
     parse_key_file,
 )
+from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
 
 SECRET = base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 

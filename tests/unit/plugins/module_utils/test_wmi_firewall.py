@@ -18,13 +18,13 @@ from kmslab.model.firewall import KMS_RULE
 from kmslab.provider import ModelProvider
 from kmslab.wsman.service import WsmanService
 
-from ansible_collections.volact.kms.plugins.module_utils import wmi_firewall
-from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
-from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import WsmanFault
-from ansible_collections.volact.kms.plugins.module_utils.wsman_response import (
+from ansible_collections.volact.kms.plugins.module_utils.windows import firewall as wmi_firewall
+from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import WsmanFault
+from ansible_collections.volact.kms.plugins.module_utils.wsman.response import (
     EndpointReference,
     MethodResult,
 )
+from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 
 KEYS = {
     "CreationClassName": "MSFT|FW|FirewallRule|SPPSVC-In-TCP",

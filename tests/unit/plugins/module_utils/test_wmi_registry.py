@@ -17,20 +17,23 @@ from kmslab.provider import ModelProvider
 from kmslab.variants import Variants
 from kmslab.wsman.service import WsmanService
 
-from ansible_collections.volact.kms.plugins.module_utils.cim_session import CimSession
-from ansible_collections.volact.kms.plugins.module_utils.publish_host import (
+from ansible_collections.volact.kms.plugins.module_utils.publish.domain_list import (
+    FIELD,
+    parse_domains,
+)
+from ansible_collections.volact.kms.plugins.module_utils.publish.host import (
     DISABLE_PUBLISHING,
     HostList,
     make_plan,
     read_disable,
     read_host_list,
 )
-from ansible_collections.volact.kms.plugins.module_utils.publish_list import FIELD, parse_domains
-from ansible_collections.volact.kms.plugins.module_utils.wmi_registry import (
+from ansible_collections.volact.kms.plugins.module_utils.windows.registry import (
     Registry,
     RegistryError,
 )
-from ansible_collections.volact.kms.plugins.module_utils.wsman_response import MethodResult
+from ansible_collections.volact.kms.plugins.module_utils.wsman.response import MethodResult
+from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 
 
 class Scripted:

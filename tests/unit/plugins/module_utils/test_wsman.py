@@ -11,9 +11,9 @@ from fixture_files import CAPTURES, read_fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils import wsman
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
-from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
+from ansible_collections.volact.kms.plugins.module_utils.wsman import messages as wsman
+from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import (
     WsmanError,
     WsmanFault,
     WsmanProtocolError,

@@ -12,9 +12,10 @@ from fixture_files import read_fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.volact.kms.plugins.module_utils import hresult, wsman
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError
-from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
+from ansible_collections.volact.kms.plugins.module_utils.windows import hresult
+from ansible_collections.volact.kms.plugins.module_utils.wsman import messages as wsman
+from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import (
     SUBCODE_ADVICE,
     TIMED_OUT_CODE,
     OperationTimedOut,
@@ -22,7 +23,7 @@ from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import (
     WsmanFault,
     WsmanProtocolError,
 )
-from ansible_collections.volact.kms.plugins.module_utils.wsman_fault import (
+from ansible_collections.volact.kms.plugins.module_utils.wsman.fault import (
     parse_code,
     select_hresult,
 )

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.volact.kms.plugins.module_utils import wsman
-from ansible_collections.volact.kms.plugins.module_utils.wsman_errors import WsmanFault
+from ansible_collections.volact.kms.plugins.module_utils.wsman import messages as wsman
+from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import WsmanFault
 
 HEAD = (
     '<s:Envelope xml:lang="en-US" xmlns:s="http://www.w3.org/2003/05/soap-envelope" '

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.volact.kms.plugins.module_utils import wsman
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.wsman import messages as wsman
 from ansible_collections.volact.kms.plugins.plugin_utils.wire_log import (
     ENV,
     REMOVED,
