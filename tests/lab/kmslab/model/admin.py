@@ -71,8 +71,9 @@ def activate_product(machine: Machine, product_id: str) -> int:
 
 
 def restart_sppsvc(machine: Machine) -> None:
-    """Stop, wait for Stopped, start: the handler the collection's roles run (§5 item 8)."""
-    selector = {"Name": "sppsvc"}
+    """Stop, wait for Stopped, start: the handler the collection's roles run (§5 item 8). The
+    service is sppsvc, or slsvc on Vista / Server 2008 (kms-facts §2.5)."""
+    selector = {"Name": machine.sppsvc.name}
     stopped = machine.cim.invoke(SERVICE, "StopService", selector)["ReturnValue"]
     if stopped != 0:
         raise RuntimeError(f"{machine}: StopService returned {stopped}")

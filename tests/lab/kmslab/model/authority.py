@@ -1,9 +1,12 @@
 """Microsoft's activation service, as far as the lab needs it: online activation of MAK, retail,
 evaluation and KMS host keys.
 
-The one rule with numbers: a CSVLK activates up to 6 hosts, and at most 10 times in all (the same
-host may be reactivated); beyond that the activation fails with 0xC004C008 (kms-facts §2.7, §2.9).
-MAK counts are not modelled.
+The one rule with numbers: a CSVLK activates up to 6 hosts, and each of them at most 10 times
+(the first activation and 9 reactivations); beyond that the activation fails with 0xC004C008.
+Sources: kms-facts §2.9 ("activates up to 6 hosts; the same host can be reactivated 9 more times
+(10 total)"), §2.7 (0xC004C008), and Microsoft's Vista / Server 2008 volume license key FAQ ("A KMS
+key can activate six KMS hosts with 10 activations per host", public copy on
+windows2008serveradmintools.blogspot.com, 2008-05). MAK counts are not modelled.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from kmslab.model.errors import HResult
 from kmslab.model.keys import KeyKind, LabKey
 
 CSVLK_MAX_HOSTS = 6
-CSVLK_MAX_ACTIVATIONS = 10
+CSVLK_MAX_ACTIVATIONS_PER_HOST = 10  # the first activation and 9 reactivations
 
 
 class ActivationAuthority:
@@ -25,8 +28,8 @@ class ActivationAuthority:
         if key.kind is KeyKind.CSVLK:
             used = self._csvlk.setdefault(key.key, [])
             new_host = hardware_id not in used
-            if len(used) >= CSVLK_MAX_ACTIVATIONS or (
-                new_host and len(set(used)) >= CSVLK_MAX_HOSTS
+            if (new_host and len(set(used)) >= CSVLK_MAX_HOSTS) or (
+                used.count(hardware_id) >= CSVLK_MAX_ACTIVATIONS_PER_HOST
             ):
                 return HResult.SL_E_CHPA_MAXIMUM_UNLOCK_EXCEEDED
             used.append(hardware_id)

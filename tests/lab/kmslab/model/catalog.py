@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kmslab.model.errors import HResult
+
 WINDOWS_APP_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"  # slmgr.vbs WindowsAppId (§2.8)
 OFFICE_APP_ID = "0ff1ce15-a989-479d-af46-f275c6370663"  # §2.8, UNCONFIRMED by Microsoft
 
@@ -25,9 +27,17 @@ class Kind(StrEnum):
 
 # token -> (kind, generation). The generation orders releases; it decides whether a host key is
 # too new for an OS (0xC004F015) or the OS is simply the wrong one for it (0xC004F050).
+# The Windows Vista / 7 / Server 2008 / 2008 R2 generations are split by their 2009 product key
+# group (kms-facts §4.1; TechNet ff793412 Table 1): what a host key of that era activates depends
+# on the edition's group, not only on the version. A: Web, HPC, Compute Cluster; B: Standard and
+# Enterprise (with or without Hyper-V); C: Datacenter and Itanium. Client VL is the lowest group.
 PRODUCTS: dict[str, tuple[Kind, int]] = {
-    "WS2008": (Kind.SERVER, 1),
-    "WS2008R2": (Kind.SERVER, 2),
+    "WS2008-A": (Kind.SERVER, 1),
+    "WS2008-B": (Kind.SERVER, 1),
+    "WS2008-C": (Kind.SERVER, 1),
+    "WS2008R2-A": (Kind.SERVER, 2),
+    "WS2008R2-B": (Kind.SERVER, 2),
+    "WS2008R2-C": (Kind.SERVER, 2),
     "WS2012": (Kind.SERVER, 3),
     "WS2012R2": (Kind.SERVER, 4),
     "WS2016": (Kind.SERVER, 5),
@@ -35,6 +45,7 @@ PRODUCTS: dict[str, tuple[Kind, int]] = {
     "WS2019": (Kind.SERVER, 6),
     "WS2022": (Kind.SERVER, 7),
     "WS2025": (Kind.SERVER, 9),
+    "Vista": (Kind.CLIENT, 1),
     "W7": (Kind.CLIENT, 2),
     "W8.1": (Kind.CLIENT, 4),
     "W10": (Kind.CLIENT, 5),
@@ -50,14 +61,42 @@ PRODUCTS: dict[str, tuple[Kind, int]] = {
     "Office2024": (Kind.OFFICE, 9),
 }
 
-_SERVERS_TO_2016 = frozenset({"WS2008", "WS2008R2", "WS2012", "WS2012R2", "WS2016", "WS-SAC"})
+_WS2008 = frozenset({"WS2008-A", "WS2008-B", "WS2008-C"})
+_WS2008R2 = frozenset({"WS2008R2-A", "WS2008R2-B", "WS2008R2-C"})
+_SERVERS_TO_2016 = _WS2008 | _WS2008R2 | {"WS2012", "WS2012R2", "WS2016", "WS-SAC"}
 _SERVERS_TO_2019 = _SERVERS_TO_2016 | {"WS2019"}
 _SERVERS_TO_2022 = _SERVERS_TO_2019 | {"WS2022"}
 _SERVERS_TO_2025 = _SERVERS_TO_2022 | {"WS2025"}
 _OLD_CLIENTS = frozenset({"W7", "W8.1"})
+# What each 2009 group covers in its own generation and the one before (§4.1).
+_CLIENT_VL_2009 = frozenset({"W7", "Vista"})
+_GROUP_A = frozenset({"WS2008R2-A", "WS2008-A"})
+_GROUP_B = _GROUP_A | {"WS2008R2-B", "WS2008-B"}
+_GROUP_C = _GROUP_B | {"WS2008R2-C", "WS2008-C"}
 _W10_TO_2016 = frozenset({"W10", "W10-LTSB2015", "W10-LTSB2016"})
 _W10_ALL = _W10_TO_2016 | {"W10-LTSC2019", "W10-LTSC2021"}
 _WIN10_AND_LATER = _W10_ALL | {"W11", "W11-LTSC2024"}
+
+
+@dataclass(frozen=True)
+class HostUpdate:
+    """An update an older OS needs before it can carry a newer group's host key.
+
+    Without it the OS's license store has no row for that key, and InstallProductKey fails with
+    ``missing`` (the update's documented error)."""
+
+    kb: str
+    hosts: frozenset[str]  # the OS tokens that need it
+    missing: int  # the HRESULT of InstallProductKey without it
+
+
+# KB968912 ("extends support for KMS to provide activation for Windows 7 and for Windows Server
+# 2008 R2" on a Windows Server 2008 KMS host): without it a Windows 7 / 2008 R2 host key is
+# refused with 0xC004F050, "The Software Licensing service reported that the product key is
+# invalid" (the KB's note, in a public copy: itsvista.com/tag/kms; kms-facts §2.7 lists the cause
+# "the KMS host is missing the update for newer clients" under 0xC004F050). That Windows Vista
+# takes the same update is a lab assumption (UNCONFIRMED): the issue names only Server 2008.
+KB968912 = HostUpdate("KB968912", frozenset({"Vista"}) | _WS2008, HResult.SL_E_INVALID_PRODUCT_KEY)
 
 
 @dataclass(frozen=True)
@@ -74,6 +113,14 @@ class HostKeyGroup:
     channel_tag: (
         str  # Description "<tag> channel"; lab-invented, cf. VOLUME_KMS_2012-R2_WIN10 (§2.8)
     )
+    update: HostUpdate | None = None  # what an older OS in ``hosts`` must have installed first
+
+    def needs_update(self, token: str, updates: frozenset[str]) -> HostUpdate | None:
+        """The update an OS ``token`` with ``updates`` installed still lacks for this group."""
+        update = self.update
+        if update is None or token not in update.hosts or update.kb in updates:
+            return None
+        return update
 
 
 HOST_KEY_GROUPS: dict[str, HostKeyGroup] = {
@@ -132,6 +179,59 @@ HOST_KEY_GROUPS: dict[str, HostKeyGroup] = {
             frozenset({"W10", "W10-LTSB2015"}) | _OLD_CLIENTS,
             "VOLUME_KMS_W10",
         ),
+        # The 2009 product key groups of Windows 7 / Server 2008 R2 (kms-facts §4.1; TechNet
+        # ff793412 "Choosing the KMS Key", Table 1): "a key activates its own group and every
+        # group below it" (Client VL < A < B < C), and "the KMS key for the newer Windows
+        # products will also activate the previous generation" (Vista / Server 2008). Which
+        # 2008 R2 edition may carry which server group is not in the reference: the lab lets
+        # every Server 2008 R2 (and, with KB968912, Server 2008) edition carry each (lab choice).
+        HostKeyGroup(
+            "ws2008r2-a",
+            "Windows Server 2008 R2 Server Group A",
+            WINDOWS_APP_ID,
+            Kind.SERVER,
+            2,
+            _WS2008R2 | _WS2008,
+            _GROUP_A | _CLIENT_VL_2009,
+            "VOLUME_KMS_R2_A",
+            KB968912,
+        ),
+        HostKeyGroup(
+            "ws2008r2-b",
+            "Windows Server 2008 R2 Server Group B",
+            WINDOWS_APP_ID,
+            Kind.SERVER,
+            2,
+            _WS2008R2 | _WS2008,
+            _GROUP_B | _CLIENT_VL_2009,
+            "VOLUME_KMS_R2_B",
+            KB968912,
+        ),
+        HostKeyGroup(
+            "ws2008r2-c",
+            "Windows Server 2008 R2 Server Group C",
+            WINDOWS_APP_ID,
+            Kind.SERVER,
+            2,
+            _WS2008R2 | _WS2008,
+            _GROUP_C | _CLIENT_VL_2009,
+            "VOLUME_KMS_R2_C",
+            KB968912,
+        ),
+        # Client VL on Windows 7: "A KMS host running on a Windows client operating system can
+        # only activate computers also running client operating systems" (§4.2), as the issue
+        # asks of Windows 7 hosts too. On Vista only with KB968912 (lab assumption, see above).
+        HostKeyGroup(
+            "win7",
+            "Windows 7 Client VL",
+            WINDOWS_APP_ID,
+            Kind.CLIENT,
+            2,
+            frozenset({"W7", "Vista"}),
+            _CLIENT_VL_2009,
+            "VOLUME_KMS_W7",
+            KB968912,
+        ),
         # §4.3: one host key per Office version, minimum host OS per version.
         HostKeyGroup(
             "office2024",
@@ -159,7 +259,7 @@ HOST_KEY_GROUPS: dict[str, HostKeyGroup] = {
             OFFICE_APP_ID,
             None,
             4,
-            (_SERVERS_TO_2025 - {"WS2008", "WS2008R2"}) | {"W8.1"} | _WIN10_AND_LATER,
+            (_SERVERS_TO_2025 - _WS2008 - _WS2008R2) | {"W8.1"} | _WIN10_AND_LATER,
             frozenset({"Office2019"}),
             "VOLUME_KMS",  # served from office_licenses.HOST_LICENSES (OFF-KMS)
         ),
@@ -169,7 +269,7 @@ HOST_KEY_GROUPS: dict[str, HostKeyGroup] = {
             OFFICE_APP_ID,
             None,
             2,
-            (_SERVERS_TO_2025 - {"WS2008"}) | _OLD_CLIENTS | _WIN10_AND_LATER,
+            (_SERVERS_TO_2025 - _WS2008) | _OLD_CLIENTS | _WIN10_AND_LATER,
             frozenset({"Office2016"}),
             "VOLUME_KMS",  # served from office_licenses.HOST_LICENSES (OFF-KMS)
         ),

@@ -90,7 +90,7 @@ class CimProvider:
     def _keys_of(self, spec: ClassSpec) -> list[str]:
         machine = self.machine
         return {
-            SLS: lambda: [f"{machine.image.version}.{machine.image.build}.1"],
+            SLS: lambda: [machine.image.service_version],
             SLP: lambda: [sku.id for sku in machine.spp.skus],
             SERVICE: lambda: [machine.sppsvc.name],
             OS: lambda: [str(machine.os_properties()["Name"])],

@@ -15,6 +15,7 @@ from kmslab.model.catalog import PRODUCTS, Kind
 _CAPTION_WORDS: dict[str, dict[str, str]] = {
     "fr-FR": {
         "Pro": "Professionnel",
+        "Professional": "Professionnel",
         "Enterprise": "Entreprise",
         "Education": "Éducation",
         "Home": "Famille",
@@ -47,6 +48,16 @@ class OsImage:
     volume: bool = True  # False: no GVLK and no MAK (Home, Evaluation)
     evaluation: bool = False
     can_host_kms: bool = True  # Azure Edition "can't be configured as a KMS host" (§3.3)
+    # SoftwareLicensingService.Version; "" serves "<version>.<build>.1". Only its prefix is
+    # sourced: "6.0" on Vista / 2008, "6.1" on 7 / 2008 R2 (older-windows-office-adba §1.1).
+    spp_version: str = ""
+    # WinRM's default MaxEnvelopeSizekb: MS-WSMV 2.2.4.10 "SHOULD be 500 but MAY be 150" (the
+    # schema default is 150); 150 on the WinRM 2.0 of 2008 R2 per pypsrp (wsman-wire §5 item 1).
+    winrm_max_envelope_kb: int = 500
+
+    @property
+    def service_version(self) -> str:
+        return self.spp_version or f"{self.version}.{self.build}.1"
 
     @property
     def kind(self) -> Kind:
@@ -124,6 +135,37 @@ _SERVERS = (
     for edition, sku in (("Standard", 7), ("Datacenter", 8))
 )
 
+# Windows Vista / 7 and Server 2008 / 2008 R2, at their last service pack: build 7601 (SP1) and
+# 6002 (SP2). EditionIDs and SKUs as the collection's editions.py reads them (§3.3 list, SDK
+# PRODUCT_* values: Business 6, Enterprise 4, Professional 48, ServerStandard 7,
+# ServerEnterprise 10, ServerDatacenter 8); tokens carry the 2009 product key group (catalog.py).
+# SPP Version strings: the prefix is sourced (older-windows-office-adba §1.1), the revision after
+# the build (the SP1 / SP2 RTM file revisions 17514 and 18005) is a lab value. WinRM: 2.0 on
+# every one (on Vista / 2008 through the Windows Management Framework update, a lab choice: their
+# own WinRM 1.1 listens on 80/443), whose MaxEnvelopeSizekb default is 150.
+_OLD = (
+    # handle, token, GVLK family, edition, EditionID, SKU, build, version, SPP Version, caption
+    ("win7-pro", "W7", "Windows 7", "Professional", "Professional", 48, 7601, "6.1",
+     "6.1.7601.17514", "Windows 7 Professional"),
+    ("win7-enterprise", "W7", "Windows 7", "Enterprise", "Enterprise", 4, 7601, "6.1",
+     "6.1.7601.17514", "Windows 7 Enterprise"),
+    ("ws2008r2-standard", "WS2008R2-B", "Windows Server 2008 R2", "Standard", "ServerStandard", 7,
+     7601, "6.1", "6.1.7601.17514", "Windows Server 2008 R2 Standard"),
+    ("ws2008r2-enterprise", "WS2008R2-B", "Windows Server 2008 R2", "Enterprise",
+     "ServerEnterprise", 10, 7601, "6.1", "6.1.7601.17514", "Windows Server 2008 R2 Enterprise"),
+    ("ws2008r2-datacenter", "WS2008R2-C", "Windows Server 2008 R2", "Datacenter",
+     "ServerDatacenter", 8, 7601, "6.1", "6.1.7601.17514", "Windows Server 2008 R2 Datacenter"),
+    ("vista-business", "Vista", "Windows Vista", "Business", "Business", 6, 6002, "6.0",
+     "6.0.6002.18005", "Windows Vista Business"),
+    ("vista-enterprise", "Vista", "Windows Vista", "Enterprise", "Enterprise", 4, 6002, "6.0",
+     "6.0.6002.18005", "Windows Vista Enterprise"),
+    ("ws2008-standard", "WS2008-B", "Windows Server 2008", "Standard", "ServerStandard", 7, 6002,
+     "6.0", "6.0.6002.18005", "Windows Server 2008 Standard"),
+    ("ws2008-enterprise", "WS2008-B", "Windows Server 2008", "Enterprise", "ServerEnterprise", 10,
+     6002, "6.0", "6.0.6002.18005", "Windows Server 2008 Enterprise"),
+)  # fmt: skip
+WINRM2_MAX_ENVELOPE_KB = 150
+
 # Builds and EditionIDs are the reference's "well-known" values (§3.3, marked UNCONFIRMED there).
 IMAGES: dict[str, OsImage] = {
     image.handle: image
@@ -131,6 +173,16 @@ IMAGES: dict[str, OsImage] = {
         *_SERVERS,
         *(OsImage(*row[:7], "6.3" if row[1] == "W8.1" else "10.0", *row[7:]) for row in _CLIENTS),
         *_SPECIAL,
+        *(
+            OsImage(
+                *row[:8],
+                "",
+                row[9],
+                spp_version=row[8],
+                winrm_max_envelope_kb=WINRM2_MAX_ENVELOPE_KB,
+            )
+            for row in _OLD
+        ),
     )
 }
 

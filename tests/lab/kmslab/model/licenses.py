@@ -112,7 +112,9 @@ def sku_id(*parts: str) -> str:
     return str(uuid.uuid5(_ID_NAMESPACE, "|".join(parts)))
 
 
-def windows_skus(target: OsImage) -> list[LicenseSku]:
+def windows_skus(target: OsImage, updates: frozenset[str] = frozenset()) -> list[LicenseSku]:
+    """The Windows rows of ``target``; a host key group that needs an update the machine lacks
+    (``updates``: KB numbers, catalog.HostUpdate) has no row, as its license is not installed."""
     kinds = [KeyKind.RETAIL, KeyKind.OEM]
     if target.volume:
         kinds += [KeyKind.MAK, KeyKind.GVLK]
@@ -138,7 +140,7 @@ def windows_skus(target: OsImage) -> list[LicenseSku]:
     if not target.can_host_kms:
         return rows
     for group in HOST_KEY_GROUPS.values():
-        if target.token not in group.hosts:
+        if target.token not in group.hosts or group.needs_update(target.token, updates):
             continue
         if group.application_id == WINDOWS_APP_ID and group.host_kind is target.kind:
             description = f"Windows(R) Operating System, {group.channel_tag} channel"

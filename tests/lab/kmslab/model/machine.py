@@ -45,6 +45,16 @@ from kmslab.variants import Variants
 
 _ID_NAMESPACE = uuid.UUID("0d9b2a5e-3c41-4f7a-8e6b-2f1c7d4a9b30")
 TCPIP_PARAMETERS = r"SYSTEM\CurrentControlSet\Services\Tcpip\Parameters"
+LEGACY_VERSIONS = ("6.0", "6.1")  # Vista / Server 2008, 7 / Server 2008 R2
+
+
+def _licensing_service(target: OsImage) -> tuple[str, str, str]:
+    """Name, display name and path of the service behind SoftwareLicensingService: sppsvc from
+    Windows 7 / 2008 R2 on, slsvc on Vista / Server 2008 (kms-facts §2.5: "On Vista: ...
+    slsvc.exe"; the display name "Software Licensing" is a lab value)."""
+    if target.version == "6.0":
+        return "slsvc", "Software Licensing", r"C:\Windows\system32\SLsvc.exe"
+    return "sppsvc", "Software Protection", r"C:\Windows\system32\sppsvc.exe"
 
 
 class Machine:
@@ -66,12 +76,14 @@ class Machine:
         cmid: str | None = None,
         address: str | None = None,
         variants: Variants = DEFAULT_VARIANTS,
+        updates: Iterable[str] = (),
     ) -> None:
         """``initial_key``: the kind of key the machine comes with (default: evaluation for an
         evaluation image, else retail; an image without that channel raises ValueError).
         ``activated``: whether that key is already activated (default: only an evaluation key).
         ``cmid``: give several machines the same CMID to model clones that were not sysprepped
-        (§2.9: the count then sticks at 1)."""
+        (§2.9: the count then sticks at 1). ``updates``: KB numbers installed, e.g.
+        ``("KB968912",)`` on Server 2008 for the Windows 7 / 2008 R2 host keys (catalog.py)."""
         self.name = name
         self.image = image(os_image) if isinstance(os_image, str) else os_image
         self.domain = domain.strip(".").casefold()
@@ -80,6 +92,7 @@ class Machine:
         self.dns_search = tuple(dns_search)
         self.address = address
         self.variants = variants
+        self.updates = frozenset(update.strip().upper() for update in updates)
         self.clock = clock or LabClock()
         self.keys = keys or default_key_table()
         self.network = network
@@ -96,9 +109,7 @@ class Machine:
         self.office = tuple(OFFICE_SUITES[handle] for handle in office)
         self.spp = SoftwareProtection(self, self._skus(addon))
         self.sppsvc = Service(
-            "sppsvc",
-            "Software Protection",
-            r"C:\Windows\system32\sppsvc.exe",
+            *_licensing_service(self.image),
             self.faults,
             on_start=self.spp.on_start,
             on_stop=self.spp.on_stop,
@@ -115,7 +126,7 @@ class Machine:
 
     # Construction ------------------------------------------------------------------------------
     def _skus(self, addon: bool) -> list[LicenseSku]:
-        skus = windows_skus(self.image)
+        skus = windows_skus(self.image, self.updates)
         for suite in self.office:
             skus += office_skus(suite)
         if addon:
@@ -134,14 +145,17 @@ class Machine:
         reg.put(CURRENT_VERSION, "EditionID", reg_sz(target.edition_id))
         reg.put(CURRENT_VERSION, "CurrentBuildNumber", reg_sz(str(target.build)))
         reg.put(CURRENT_VERSION, "CurrentBuild", reg_sz(str(target.build)))
-        reg.put(CURRENT_VERSION, "CurrentVersion", reg_sz("6.3"))
+        # Windows 8.1 and later report "6.3" here; Vista / 7 their own "6.0" / "6.1".
+        legacy = target.version in LEGACY_VERSIONS
+        reg.put(CURRENT_VERSION, "CurrentVersion", reg_sz(target.version if legacy else "6.3"))
         reg.put(CURRENT_VERSION, "ProductName", reg_sz(target.caption_name))  # never localized
         reg.put(CURRENT_VERSION, "DisplayVersion", reg_sz(target.display_version))
         kind = "Server" if target.kind is Kind.SERVER else "Client"
         reg.put(CURRENT_VERSION, "InstallationType", reg_sz(kind))
-        major, minor = (int(part) for part in target.version.split("."))
-        reg.put(CURRENT_VERSION, "CurrentMajorVersionNumber", reg_dword(major))
-        reg.put(CURRENT_VERSION, "CurrentMinorVersionNumber", reg_dword(minor))
+        if not legacy:  # values of Windows 10 and later; Vista / 7 have none (lab rule)
+            major, minor = (int(part) for part in target.version.split("."))
+            reg.put(CURRENT_VERSION, "CurrentMajorVersionNumber", reg_dword(major))
+            reg.put(CURRENT_VERSION, "CurrentMinorVersionNumber", reg_dword(minor))
         reg.create_key(HKEY_LOCAL_MACHINE, SPP_KEY)
         reg.put(TCPIP_PARAMETERS, "Hostname", reg_sz(self.name))
         reg.put(TCPIP_PARAMETERS, "Domain", reg_sz(self.domain))

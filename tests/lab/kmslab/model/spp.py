@@ -113,16 +113,20 @@ class SoftwareProtection(KmsSettingsMethods):
     def _misfit(self, key: LabKey) -> int:
         """Why a known key fits no license on this machine.
 
-        Host keys (§4.2): a group newer than the OS -> 0xC004F015 ("the license is not
-        installed", the case of a Windows 10 CSVLK on 2012 R2 without the update); a group the
-        OS is simply wrong for (older group on a newer OS, client key on a server, server key on
-        a client, Azure Edition) -> 0xC004F050. Other keys (lab rule): the same product family
-        but another edition -> 0xC004F069 (SKU mismatch); another product altogether ->
-        0xC004E016 (invalid for this product).
+        Host keys (§4.2): an OS that lacks the update a group needs -> that update's documented
+        error (KB968912 on Server 2008: 0xC004F050); a group newer than the OS -> 0xC004F015
+        ("the license is not installed", the case of a Windows 10 CSVLK on 2012 R2 without the
+        update); a group the OS is simply wrong for (older group on a newer OS, client key on a
+        server, server key on a client, Azure Edition) -> 0xC004F050. Other keys (lab rule):
+        the same product family but another edition -> 0xC004F069 (SKU mismatch); another
+        product altogether -> 0xC004E016 (invalid for this product).
         """
         image = self.machine.image
         if key.kind is KeyKind.CSVLK:
             group = HOST_KEY_GROUPS[key.group or ""]
+            update = group.needs_update(image.token, self.machine.updates)
+            if update is not None:
+                return update.missing  # KB968912: 0xC004F050 (catalog.KB968912)
             right_kind = group.host_kind is None or (
                 group.host_kind is image.kind and image.can_host_kms
             )

@@ -214,7 +214,7 @@ def sls_properties(machine: Machine) -> dict[str, object]:
         "PolicyCacheRefreshRequired": 0,
         "RemainingWindowsReArmCount": 1000,
         "RequiredClientCount": _required_count(machine) if host else 0,
-        "Version": f"{machine.image.version}.{machine.image.build}.1",
+        "Version": machine.image.service_version,
         "VLActivationInterval": intervals[0],
         "VLRenewalInterval": intervals[1],
     }
