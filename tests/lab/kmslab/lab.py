@@ -47,6 +47,7 @@ class MachineShape:
     initial_key: KeyKind | None = None
     language: str = "en-US"
     office: tuple[str, ...] = ()
+    updates: tuple[str, ...] = ()  # KB numbers installed, e.g. ("KB968912",) on Server 2008
 
 
 @dataclass(frozen=True)
@@ -108,12 +109,18 @@ class Lab:
                 initial_key=shape.initial_key,
                 office=shape.office,
                 address=address,
+                updates=shape.updates,
             )
             self.machines[shape.name] = machine
             self.bind.add_address(machine.fqdn, address)
             specs.append(
                 MachineSpec(
-                    machine.fqdn, ModelProvider(machine), address, self.http_port, self.https_port
+                    machine.fqdn,
+                    ModelProvider(machine),
+                    address,
+                    self.http_port,
+                    self.https_port,
+                    max_envelope_kb=machine.image.winrm_max_envelope_kb,
                 )
             )
         self.server = LabServer(

@@ -12,6 +12,7 @@ code is the HRESULT as a DWORD (0xC004F074 -> 3221549172, the signed -1073418124
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -96,7 +97,14 @@ def _products(machine: Machine, which: str | None) -> list[dict[str, Any]]:
         rows = [r for r in rows if r["ApplicationID"] == WINDOWS_APP_ID and not r["LicenseIsAddon"]]
     if not rows:
         raise _NoProduct
-    return rows
+    return [tolerant(row) for row in rows]
+
+
+def tolerant(row: dict[str, Any]) -> dict[str, Any]:
+    """A row where a property the machine's Windows version lacks reads as None (surfaces.py: no
+    ProductKeyChannel on Windows 7, no KMS properties on Vista's products), as slmgr.vbs reads
+    such properties under On Error (older-windows-office-adba §1.6)."""
+    return defaultdict(lambda: None, row)
 
 
 def _invoke(machine: Machine, target: dict[str, Any] | None, method: str, **params: Any) -> None:
@@ -110,7 +118,7 @@ def _invoke(machine: Machine, target: dict[str, Any] | None, method: str, **para
 def _is_kms_host(machine: Machine) -> bool:
     # §1.9: host options apply only if a product with a partial key is a KMS machine.
     return any(
-        row["PartialProductKey"] is not None and row["IsKeyManagementServiceMachine"] == 1
+        row["PartialProductKey"] is not None and row.get("IsKeyManagementServiceMachine") == 1
         for row in machine.cim.instances(SLP)
     )
 
@@ -131,7 +139,7 @@ def _host_port(text_value: str) -> tuple[str, str | None]:
 
 def _display(machine: Machine, args: list[str], out: list[str], *, verbose: bool) -> None:
     rows = _products(machine, args[0] if args else None)
-    out += text.display(admin.service(machine), rows, verbose=verbose)
+    out += text.display(tolerant(admin.service(machine)), rows, verbose=verbose)
 
 
 def _expiration(machine: Machine, args: list[str], out: list[str]) -> None:

@@ -93,6 +93,10 @@ def _minutes_and_days(minutes: int) -> str:
 
 
 def _is_client(row: Row) -> bool:
+    # Without ProductKeyChannel (Windows 7 and older, surfaces.py) slmgr.vbs goes by the
+    # Description's VOLUME_KMSCLIENT (older-windows-office-adba §1.6).
+    if "ProductKeyChannel" not in row:
+        return "VOLUME_KMSCLIENT" in str(row["Description"] or "")
     return row["ProductKeyChannel"] == "Volume:GVLK"
 
 
@@ -171,8 +175,9 @@ def product_lines(row: Row, service: Row, *, verbose: bool) -> list[str]:
             f"Activation ID: {row['ID']}",
             f"Application ID: {row['ApplicationID']}",
             f"Extended PID: {row['ProductKeyID']}",
-            f"Product Key Channel: {row['ProductKeyChannel']}",
         ]
+        if "ProductKeyChannel" in row:  # Windows 8 and later (surfaces.py)
+            lines.append(f"Product Key Channel: {row['ProductKeyChannel']}")
     lines += [
         f"Partial Product Key: {row['PartialProductKey']}",
         f"License Status: {LICENSE_STATUS.get(row['LicenseStatus'], 'Unknown')}",

@@ -5,6 +5,7 @@ host key groups of 2009 with KB968912, and the seed-004 walk-through at model le
 from __future__ import annotations
 
 import pytest
+from kmslab import slmgr
 from kmslab.model import Fleet, KeyKind, LicenseStatus, Machine, admin
 from kmslab.model.authority import CSVLK_MAX_ACTIVATIONS_PER_HOST, CSVLK_MAX_HOSTS
 from kmslab.model.catalog import HOST_KEY_GROUPS
@@ -274,3 +275,12 @@ def test_only_the_update_switch_decides_and_it_is_per_machine() -> None:
     assert groups == {f"VOLUME_KMS_R2_{letter} channel" for letter in "ABC"}
     assert str(admin.service(with_update)["Version"]).startswith("6.0.6002.")
     assert SLS  # the same class name on every version
+
+
+@pytest.mark.parametrize("handle", ["win7-pro", "vista-business"])
+def test_slmgr_dlv_reads_an_old_version_without_its_missing_properties(handle: str) -> None:
+    machine = Fleet().add("m1", handle, initial_key=KeyKind.GVLK)
+    result = slmgr.run(machine, "cscript //nologo slmgr.vbs /dlv")
+    assert result.exit_code == 0, result.stderr
+    assert "Product Key Channel" not in result.stdout  # no such property before Windows 8
+    assert "Key Management Service client information" in result.stdout  # by its Description

@@ -11,6 +11,7 @@ registry, firewall), each as the real provider reports it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from kmslab.model.cim_classes import (
@@ -31,7 +32,7 @@ from kmslab.model.errors import CimError, CimErrorKind, HResult, LabTimeout, Spp
 from kmslab.model.faults import MethodFault
 from kmslab.model.registry import StdRegProv
 from kmslab.model.service import ServiceState
-from kmslab.model.views import ntlog_event_properties, slp_properties, sls_properties
+from kmslab.model.views import ntlog_event_properties, served, slp_properties, sls_properties
 
 if TYPE_CHECKING:
     from kmslab.model.machine import Machine
@@ -40,9 +41,14 @@ if TYPE_CHECKING:
 class CimProvider:
     def __init__(self, machine: Machine) -> None:
         self.machine = machine
+        self._specs: dict[str, ClassSpec] = {}  # the SPP classes as this version has them
 
     # Reads ---------------------------------------------------------------------------------------
     def spec(self, class_name: str, namespace: str | None = None) -> ClassSpec:
+        """The class as this machine's Windows version has it: the SPP classes keep only the
+        members of the version's class page (``surfaces.py``), so WQL naming another property
+        is refused (the WS-Man front end validates against ``schema``) and another method is
+        an unknown method (WBEM_E_INVALID_METHOD)."""
         spec = CLASSES.get(class_name.casefold())
         wanted = namespace.replace("\\", "/").casefold() if namespace else None
         if spec is None or (wanted is not None and wanted not in spec.namespaces):
@@ -50,7 +56,28 @@ class CimProvider:
             raise CimError(
                 CimErrorKind.NO_SUCH_CLASS, f"{class_name} in {namespace or 'any namespace'}"
             )
-        return spec
+        return self._versioned(spec)
+
+    def _versioned(self, spec: ClassSpec) -> ClassSpec:
+        surface = self.machine.surface
+        if spec.name not in surface.properties and spec.name not in surface.methods:
+            return spec
+        cached = self._specs.get(spec.name)
+        if cached is None:
+            cached = self._specs[spec.name] = replace(
+                spec,
+                schema={
+                    name: cim_type
+                    for name, cim_type in spec.schema.items()
+                    if surface.has_property(spec.name, name)
+                },
+                methods={
+                    name: method
+                    for name, method in spec.methods.items()
+                    if surface.has_method(spec.name, name)
+                },
+            )
+        return cached
 
     def instances(self, class_name: str, namespace: str | None = None) -> list[dict[str, Any]]:
         spec = self.spec(class_name, namespace)
@@ -74,9 +101,9 @@ class CimProvider:
     def _all(self, spec: ClassSpec) -> list[dict[str, Any]]:
         machine = self.machine
         if spec.name == SLS:
-            return [sls_properties(machine)]
+            return [served(machine, SLS, sls_properties(machine))]
         if spec.name == SLP:
-            return [slp_properties(machine, sku) for sku in machine.spp.skus]
+            return [served(machine, SLP, slp_properties(machine, sku)) for sku in machine.spp.skus]
         if spec.name == SERVICE:
             return [machine.sppsvc.to_dict()]
         single = {OS: machine.os_properties, COMPUTER_SYSTEM: machine.computer_system_properties}

@@ -40,6 +40,7 @@ from kmslab.model.registry import (
 )
 from kmslab.model.service import Service
 from kmslab.model.spp import SoftwareProtection
+from kmslab.model.surfaces import Surface, surface_for
 from kmslab.variants import DEFAULT as DEFAULT_VARIANTS
 from kmslab.variants import Variants
 
@@ -123,6 +124,11 @@ class Machine:
 
     def __repr__(self) -> str:
         return f"Machine({self.fqdn}, {self.image.handle})"
+
+    @property
+    def surface(self) -> Surface:
+        """The SPP class members of this Windows version (surfaces.py)."""
+        return surface_for(self.image.version)
 
     # Construction ------------------------------------------------------------------------------
     def _skus(self, addon: bool) -> list[LicenseSku]:

@@ -270,11 +270,21 @@ def slp_properties(machine: Machine, sku: LicenseSku) -> dict[str, object]:
     }
 
 
+def served(machine: Machine, class_name: str, row: dict[str, object]) -> dict[str, object]:
+    """``row`` without the properties the machine's Windows version does not have
+    (``surfaces.py``: Windows 7 has no ProductKeyChannel, Vista no KMS properties on the
+    product, ...)."""
+    surface = machine.surface
+    return {name: value for name, value in row.items() if surface.has_property(class_name, name)}
+
+
 def snapshot(machine: Machine) -> dict[str, list[dict[str, object]]]:
-    """Every instance of every class the lab serves, by class name (a read: not journaled)."""
+    """Every instance of every class the lab serves, by class name (a read: not journaled), with
+    the properties of the machine's Windows version."""
+    sls, slp = "SoftwareLicensingService", "SoftwareLicensingProduct"
     return {
-        "SoftwareLicensingService": [sls_properties(machine)],
-        "SoftwareLicensingProduct": [slp_properties(machine, sku) for sku in machine.spp.skus],
+        sls: [served(machine, sls, sls_properties(machine))],
+        slp: [served(machine, slp, slp_properties(machine, sku)) for sku in machine.spp.skus],
         "Win32_OperatingSystem": [machine.os_properties()],
         "Win32_ComputerSystem": [machine.computer_system_properties()],
         "Win32_Service": [machine.sppsvc.to_dict()],

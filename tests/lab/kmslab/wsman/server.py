@@ -22,7 +22,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,6 +47,9 @@ class MachineSpec:
     http_port: int | None = 5985  # 0: any free port (the machine then records the real one)
     https_port: int | None = 5986
     accounts: tuple[Account, ...] = DEFAULT_ACCOUNTS
+    # This machine's WinRM MaxEnvelopeSizekb when it differs from the server's: 150 on WinRM 2.0
+    # (Windows 7 / 2008 R2; MS-WSMV 2.2.4.10 "SHOULD be 500 but MAY be 150"), else None.
+    max_envelope_kb: int | None = None
 
 
 class LabServer:
@@ -151,7 +154,10 @@ class LabServer:
             raise ValueError(f"a machine named {spec.name} already exists")
         credentials = CredentialStore(spec.accounts, self.state_dir / "ntlm")
         credentials.add_domain(spec.name.split(".")[0].upper())
-        service = WsmanService(spec.name.split(".")[0].upper(), spec.provider, config=self.config)
+        config = self.config
+        if spec.max_envelope_kb is not None and spec.max_envelope_kb != config.max_envelope_kb:
+            config = replace(config, max_envelope_kb=spec.max_envelope_kb)
+        service = WsmanService(spec.name.split(".")[0].upper(), spec.provider, config=config)
         return Machine(
             name=spec.name,
             address=spec.address,
