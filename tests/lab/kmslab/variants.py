@@ -90,6 +90,38 @@ CATALOG: tuple[Variant, ...] = (
         "(kms-facts.md §2.3) but not which priority and weight win when it is listed",
     ),
     Variant(
+        "ospp_surface",
+        ("ospp_vbs", "spp7"),
+        "ospp_vbs",
+        "the properties of OfficeSoftwareProtectionService / OfficeSoftwareProtectionProduct: "
+        "only those ospp.vbs names (spelled ApplicationId), or the Windows 7 "
+        "SoftwareLicensingService / SoftwareLicensingProduct surface (LicenseFamily, counts; "
+        "ApplicationID)",
+        "unconfirmed: no Microsoft class page for OSPP; ospp.vbs (Office 2013, Microsoft's) is "
+        "the only source of its property names (older-windows-office-adba.md §2.2)",
+    ),
+    Variant(
+        "ospp_kms_host_scope",
+        ("machine", "product"),
+        "machine",
+        "where OfficeSoftwareProtectionProduct.SetKeyManagementServiceMachine/Port land: in the "
+        "OSPP registry root, seen by every Office product, or under that product only",
+        "unconfirmed: ospp.vbs /sethst calls the product's method, and Microsoft's Office tools "
+        "page says /sethst writes KeyManagementServiceName under the "
+        "OfficeSoftwareProtectionPlatform registry key (kms-facts.md §1.9); SPP's product method "
+        "is per product (§2.1)",
+    ),
+    Variant(
+        "office_host_key_without_pack",
+        ("0xC004F015", "0xC004F050"),
+        "0xC004F015",
+        "InstallProductKey of an Office KMS host key before that Office version's volume license "
+        "files are installed: SL_E_PRODUCT_SKU_NOT_INSTALLED or SL_E_INVALID_PRODUCT_KEY",
+        "unconfirmed: Microsoft says to install the Volume License Pack first "
+        "(older-windows-office-adba.md §3) but not what fails without it; 0xC004F015 means "
+        "'the license is not installed' (kms-facts.md §2.7)",
+    ),
+    Variant(
         "operation_timeout_cap",
         ("60", "none"),
         "60",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from kmslab.model.catalog import HOST_KEY_GROUPS, OFFICE_APP_ID, WINDOWS_APP_ID
+from kmslab.model.catalog import HOST_KEY_GROUPS, OFFICE_2010_APP_ID, OFFICE_APP_ID, WINDOWS_APP_ID
 from kmslab.model.images import IMAGES
 from kmslab.model.keys import (
     KeyKind,
@@ -39,7 +39,8 @@ def test_every_published_gvlk_is_in_the_table_with_its_family_and_edition() -> N
             edition,
             confirmed,
         )
-        assert entry.application_id == {"windows": WINDOWS_APP_ID, "office": OFFICE_APP_ID}[product]
+        office = OFFICE_2010_APP_ID if family == "Office 2010" else OFFICE_APP_ID  # §2.8
+        assert entry.application_id == {"windows": WINDOWS_APP_ID, "office": office}[product]
 
 
 def test_a_gvlk_is_found_by_family_and_edition() -> None:

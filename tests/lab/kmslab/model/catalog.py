@@ -15,6 +15,9 @@ from kmslab.model.errors import HResult
 
 WINDOWS_APP_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"  # slmgr.vbs WindowsAppId (§2.8)
 OFFICE_APP_ID = "0ff1ce15-a989-479d-af46-f275c6370663"  # §2.8, UNCONFIRMED by Microsoft
+# Office 2010 (Office 14, in OSPP on the clients; ospp.py): §2.8, UNCONFIRMED by Microsoft.
+OFFICE_2010_APP_ID = "59a52881-a989-479d-af46-f275c6370663"
+OFFICE_APP_IDS = (OFFICE_APP_ID, OFFICE_2010_APP_ID)
 
 
 class Kind(StrEnum):
@@ -55,6 +58,8 @@ PRODUCTS: dict[str, tuple[Kind, int]] = {
     "W10-LTSC2021": (Kind.CLIENT, 7),
     "W11": (Kind.CLIENT, 8),
     "W11-LTSC2024": (Kind.CLIENT, 9),
+    "Office2010": (Kind.OFFICE, 1),
+    "Office2013": (Kind.OFFICE, 2),
     "Office2016": (Kind.OFFICE, 2),
     "Office2019": (Kind.OFFICE, 4),
     "Office2021": (Kind.OFFICE, 7),
@@ -272,6 +277,32 @@ HOST_KEY_GROUPS: dict[str, HostKeyGroup] = {
             (_SERVERS_TO_2025 - _WS2008) | _OLD_CLIENTS | _WIN10_AND_LATER,
             frozenset({"Office2016"}),
             "VOLUME_KMS",  # served from office_licenses.HOST_LICENSES (OFF-KMS)
+        ),
+        # Office 2013: "Windows 7 VL, Windows 8 VL, Windows Server 2008 R2, Windows Server 2012
+        # (not Windows Server 2003)" (OFF13-METH, older-windows-office-adba §3). Later OSes are
+        # not in that list: refused here (UNCONFIRMED either way).
+        HostKeyGroup(
+            "office2013",
+            "Office 2013 KMS host",
+            OFFICE_APP_ID,
+            None,
+            2,
+            _WS2008R2 | {"W7", "WS2012"},
+            frozenset({"Office2013"}),
+            "VOLUME_KMS",  # served from office_licenses.HOST_LICENSES
+        ),
+        # Office 2010: "Windows Server 2003 (need extra patch), Windows Server 2008 R2 and
+        # Windows 7" (OFF10-BLOG, §3; Server 2003 is not a lab image). Its host SKU carries Office
+        # 2010's application ID, the one its clients ask with (lab choice, UNCONFIRMED).
+        HostKeyGroup(
+            "office2010",
+            "Office 2010 KMS host",
+            OFFICE_2010_APP_ID,
+            None,
+            1,
+            _WS2008R2 | {"W7"},
+            frozenset({"Office2010"}),
+            "VOLUME_KMS",  # served from office_licenses.HOST_LICENSES
         ),
     )
 }

@@ -219,6 +219,16 @@ OFFICE_SUITES: dict[str, OfficeSuite] = {
         OfficeSuite(
             "office2016-proplus", "Office2016", "Office 2016", "Office Professional Plus 2016"
         ),
+        # Office 2013 and 2010 (their GVLK families and editions as kms-facts §3.2 lists them).
+        # Office 2010 licenses through OSPP everywhere, Office 2013 and 2016 on Windows 7 and
+        # older (ospp.py).
+        OfficeSuite(
+            "office2013-proplus", "Office2013", "Office 2013", "Office 2013 Professional Plus"
+        ),
+        OfficeSuite(
+            "office2010-proplus", "Office2010", "Office 2010", "Office Professional Plus 2010"
+        ),
+        OfficeSuite("office2010-standard", "Office2010", "Office 2010", "Office Standard 2010"),
     )
 }
 

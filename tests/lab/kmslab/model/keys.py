@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ansible_collections.volact.kms.plugins.module_utils.licensing.gvlk_table import GVLK_TABLE
-from kmslab.model.catalog import HOST_KEY_GROUPS, OFFICE_APP_ID, WINDOWS_APP_ID
+from kmslab.model.catalog import HOST_KEY_GROUPS, OFFICE_2010_APP_ID, OFFICE_APP_ID, WINDOWS_APP_ID
 from kmslab.model.images import IMAGES, OFFICE_SUITES
 
 # Product keys use 24 characters; Windows 8+ keys may also carry one "N" (every published GVLK
@@ -118,13 +118,20 @@ class LabKey:
 
 def published_gvlks() -> list[LabKey]:
     """Microsoft's GVLKs from the collection's generated table (product -> family -> rows)."""
-    applications = {"windows": WINDOWS_APP_ID, "office": OFFICE_APP_ID}
     return [
-        LabKey(key, KeyKind.GVLK, applications[product], family, edition, None, True, confirmed)
+        LabKey(key, KeyKind.GVLK, application_id(product, family), family, edition, None, True,
+               confirmed)
         for product, families in GVLK_TABLE.items()
         for family, rows in families.items()
         for edition, key, confirmed in rows
-    ]
+    ]  # fmt: skip
+
+
+def application_id(product: str, family: str) -> str:
+    """The application a key belongs to: Windows, Office 2010 (its own ID, §2.8) or Office."""
+    if product == "windows":
+        return WINDOWS_APP_ID
+    return OFFICE_2010_APP_ID if family == "Office 2010" else OFFICE_APP_ID
 
 
 class KeyTable:
@@ -219,7 +226,7 @@ def default_key_table() -> KeyTable:
             LabKey(
                 fake_key(f"mak:{suite.family}:{suite.edition}"),
                 KeyKind.MAK,
-                OFFICE_APP_ID,
+                application_id("office", suite.family),
                 suite.family,
                 suite.edition,
             )

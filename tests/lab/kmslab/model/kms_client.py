@@ -79,8 +79,13 @@ def candidates(spp: SoftwareProtection, sku: LicenseSku) -> list[Candidate]:
     return found
 
 
-def activate(spp: SoftwareProtection, sku: LicenseSku, state: KeyState) -> None:
-    """Activate a KMS client product; raises SppFault with the client-visible HRESULT."""
+def activate(
+    spp: SoftwareProtection, sku: LicenseSku, state: KeyState, *, cmid: str | None = None
+) -> None:
+    """Activate a KMS client product; raises SppFault with the client-visible HRESULT.
+
+    ``cmid``: the client machine ID the request carries, when the licensing service has its own
+    (OSPP's ClientMachineID, ospp.py); else the machine's."""
     machine = spp.machine
     now = machine.clock.now()
     events = machine.events
@@ -91,7 +96,7 @@ def activate(spp: SoftwareProtection, sku: LicenseSku, state: KeyState) -> None:
         domains = ", ".join(lookup_domains(spp))
         raise SppFault(state.last_hresult, f"no _vlmcs._tcp SRV record in {domains}")
     request = KmsRequest(
-        machine.cmid,
+        cmid or machine.cmid,
         machine.fqdn,
         sku.application_id,
         sku.token or "",

@@ -15,11 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
 
-from kmslab.model.catalog import HOST_KEY_GROUPS, OFFICE_APP_ID, WINDOWS_APP_ID
+from kmslab.model.catalog import (
+    HOST_KEY_GROUPS,
+    OFFICE_2010_APP_ID,
+    OFFICE_APP_ID,
+    OFFICE_APP_IDS,
+    WINDOWS_APP_ID,
+    HostKeyGroup,
+)
 from kmslab.model.clock import minutes_until
 from kmslab.model.images import OfficeSuite, OsImage
 from kmslab.model.keys import DESCRIPTION_TAGS, KeyKind, LabKey
-from kmslab.model.office_licenses import CLIENT_LICENSES, HOST_LICENSES
+from kmslab.model.office_licenses import CLIENT_LICENSES, HOST_ACTIVATION_IDS, HOST_LICENSES
 
 OOB_GRACE = timedelta(days=30)  # out-of-box grace (§2.9)
 OOT_GRACE = timedelta(days=30)  # out-of-tolerance grace; §2.9 states 30 days for Office
@@ -159,24 +166,29 @@ def windows_skus(target: OsImage, updates: frozenset[str] = frozenset()) -> list
                     None,
                 )
             )
-        elif group.application_id == OFFICE_APP_ID:
-            names = HOST_LICENSES[group.handle]  # sourced spellings, office_licenses.py
-            rows.append(
-                LicenseSku(
-                    sku_id("office-kms", group.handle),
-                    OFFICE_APP_ID,
-                    names.name,
-                    names.description,
-                    names.license_family,
-                    KeyKind.CSVLK,
-                    group.name,
-                    None,
-                    group.handle,
-                    f"office-kms:{group.handle}",
-                    None,
-                )
-            )
+        elif group.application_id in OFFICE_APP_IDS:
+            rows.append(office_host_sku(group))
     return rows
+
+
+def office_host_sku(group: HostKeyGroup) -> LicenseSku:
+    """The Office KMS host row of ``group`` in the host's Windows SPP: the version's activation
+    ID as its ID (``slmgr /ato <ActID>``, office_licenses.HOST_ACTIVATION_IDS) and the sourced
+    names (office_licenses.HOST_LICENSES)."""
+    names = HOST_LICENSES[group.handle]
+    return LicenseSku(
+        HOST_ACTIVATION_IDS[group.handle],
+        group.application_id,
+        names.name,
+        names.description,
+        names.license_family,
+        KeyKind.CSVLK,
+        group.name,
+        None,
+        group.handle,
+        f"office-kms:{group.handle}",
+        None,
+    )
 
 
 def office_skus(suite: OfficeSuite) -> list[LicenseSku]:
@@ -187,7 +199,7 @@ def office_skus(suite: OfficeSuite) -> list[LicenseSku]:
         rows.append(
             LicenseSku(
                 sku_id(suite.family, suite.edition, kind.value),
-                OFFICE_APP_ID,
+                OFFICE_2010_APP_ID if suite.family == "Office 2010" else OFFICE_APP_ID,
                 names.name,
                 names.description,
                 names.license_family,

@@ -42,6 +42,16 @@ Sources (GitHub repository + path, or issue thread):
   License Pack ships ``kmshost2024vl_kms_host-*.xrm-ms`` and a pkeyconfig with ProductDescription
   "Office24_KMSHost2024VL_KMS_Host" (clients: "Office19_ProPlus2019VL_MAK_AE" there is
   "Office19ProPlus2019VL_MAK_AE" in SPP).
+* [dandylife] a public blog post of an Office 2010 ``ospp.vbs /act`` on Windows 7 (kevinkoo001,
+  dandylife.net/blog/archives/61, 2012): "LICENSE NAME: Office 14, OfficeProPlus-KMS_Client
+  edition", "LICENSE DESCRIPTION: Office 14, VOLUME_KMSCLIENT channel", and the OSPP event
+  "Application Id=59a52881-a989-479d-af46-f275c6370663".
+* [AIO-14] the KMS_VL_ALL family of public activation scripts: ``Name like '%OfficeProPlus-MAK%'``
+  for the Office 2010 ProPlus MAK row (several copies, code search).
+
+Office 2010 (Office 14) and Office 2013 on Windows 7 keep these rows in OSPP
+(``OfficeSoftwareProtectionProduct``, ospp.py); Office 2010's names use "-" before the channel
+(``OfficeProPlus-KMS_Client``), as the client's reader expects.
 
 UNCONFIRMED rows are marked: the lab serves the best-sourced form and the client accepts the other
 plausible ones (plugins/module_utils/client/office.py).
@@ -106,6 +116,36 @@ CLIENT_LICENSES: dict[tuple[str, KeyKind], OfficeLicenseNames] = {
     ("office2016-proplus", KeyKind.MAK): OfficeLicenseNames(
         "16", "Office16ProPlusVL_MAK", _RETAIL_MAK, "AIO; ospp16 (Office16StandardVL_MAK)"
     ),
+    ("office2013-proplus", KeyKind.GVLK): OfficeLicenseNames(
+        "15", "OfficeProPlusVL_KMS_Client", "VOLUME_KMSCLIENT", "ospp16; AIO"
+    ),
+    ("office2013-proplus", KeyKind.MAK): OfficeLicenseNames(
+        "15",
+        "OfficeProPlusVL_MAK",
+        _RETAIL_MAK,
+        "UNCONFIRMED: by analogy with Office16ProPlusVL_MAK (AIO) and its Description (ospp16)",
+    ),
+    ("office2010-proplus", KeyKind.GVLK): OfficeLicenseNames(
+        "14", "OfficeProPlus-KMS_Client", "VOLUME_KMSCLIENT", "dandylife (Name, Description)"
+    ),
+    ("office2010-proplus", KeyKind.MAK): OfficeLicenseNames(
+        "14",
+        "OfficeProPlus-MAK",
+        _RETAIL_MAK,
+        "AIO-14 (Name); Description UNCONFIRMED for 14, as for 16 and 24 in ospp16",
+    ),
+    ("office2010-standard", KeyKind.GVLK): OfficeLicenseNames(
+        "14",
+        "OfficeStandard-KMS_Client",
+        "VOLUME_KMSCLIENT",
+        "UNCONFIRMED: the ProPlus row's shape (dandylife) with Standard",
+    ),
+    ("office2010-standard", KeyKind.MAK): OfficeLicenseNames(
+        "14",
+        "OfficeStandard-MAK",
+        _RETAIL_MAK,
+        "UNCONFIRMED: the ProPlus row's shape (AIO-14) with Standard",
+    ),
 }
 
 # HOST_KEY_GROUPS handle -> the Office KMS host row the CSVLK goes into. LicenseFamily is taken
@@ -113,6 +153,18 @@ CLIENT_LICENSES: dict[tuple[str, KeyKind], OfficeLicenseNames] = {
 # Microsoft document. 2019-2024 follow the 2024 license files' SKU name (kmsrsos) with the
 # "OfficeNN" prefix of the client rows: UNCONFIRMED.
 HOST_LICENSES: dict[str, OfficeLicenseNames] = {
+    "office2010": OfficeLicenseNames(
+        "14",
+        "OfficeKMSHost-KMS_Host",
+        "VOLUME_KMS",
+        "UNCONFIRMED: Office 2010's client spelling (dandylife) with the KMSHost SKU of OFF-KMS",
+    ),
+    "office2013": OfficeLicenseNames(
+        "15",
+        "OfficeKMSHostVL_KMS_Host",
+        "VOLUME_KMS",
+        "UNCONFIRMED: Office 2016's host name (OFF-KMS) with version 15",
+    ),
     "office2024": OfficeLicenseNames(
         "24",
         "Office24KMSHost2024VL_KMS_Host",
@@ -137,4 +189,16 @@ HOST_LICENSES: dict[str, OfficeLicenseNames] = {
         "VOLUME_KMS",
         "OFF-KMS (Name and Description); LicenseFamily as the middle of Name, per AIO",
     ),
+}
+
+# HOST_KEY_GROUPS handle -> the activation ID of the Office KMS host SKU (``slmgr /ato <ActID>``,
+# the SoftwareLicensingProduct ID of the host row): kms-facts §2.8 and older-windows-office-adba
+# §3 (OFF-KMS for 2016-2024; 2013 and 2010 UNCONFIRMED, consistent across public scripts).
+HOST_ACTIVATION_IDS: dict[str, str] = {
+    "office2024": "f3d89bbf-c0ec-47ce-a8fa-e5a5f97e447f",
+    "office2021": "47f3b983-7c53-4d45-abc6-bcd91e2dd90a",
+    "office2019": "70512334-47b4-44db-a233-be5ea33b914c",
+    "office2016": "98ebfe73-2084-4c97-932c-c0cd1643bea7",
+    "office2013": "2e28138a-847f-42bc-9752-61b03fff33cd",
+    "office2010": "bfe7a195-4f8f-4f0b-a622-cf13c7d16864",
 }
