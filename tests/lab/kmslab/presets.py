@@ -66,4 +66,43 @@ def scale(size: int = 1000) -> LabShape:
     return LabShape(machines=tuple(machines), zones=(CORP,))
 
 
-PRESETS: dict[str, Callable[[], LabShape]] = {"small": small, "demo": demo, "scale": scale}
+# The seeds' own systems (issue 14): Windows 7 Professional arrives retail, Enterprise (a volume
+# edition) with a MAK; the member servers one of each.
+_SEEDS_CLIENTS = (
+    ("win7-pro", KeyKind.RETAIL),
+    ("win7-enterprise", KeyKind.MAK),
+    ("win7-pro", KeyKind.MAK),
+    ("win7-enterprise", KeyKind.MAK),
+    ("win7-pro", KeyKind.RETAIL),
+)
+_SEEDS_SERVERS = (("ws2008r2-standard", KeyKind.MAK), ("ws2008r2-enterprise", KeyKind.RETAIL))
+# Office 2010 on some of the clients comes with the OSPP model (issue 14, Office part): name the
+# suites here, e.g. {"pc003": ("office2010-proplus",)}, and they reach MachineShape(office=...).
+SEEDS_OFFICE: dict[str, tuple[str, ...]] = {}
+
+
+def seeds(clients: int = 30) -> LabShape:
+    """The seeds' own systems in one domain: a Server 2008 R2 KMS host candidate (its host key
+    is of Server Group B, which activates Windows 7 and Server 2008 R2 Standard / Enterprise,
+    kms-facts §4.1), Windows 7 Professional and Enterprise clients and Server 2008 R2 member
+    servers, arriving with MAK and retail keys. Of 30 clients, 25 run Windows 7, so the count
+    crosses both thresholds (5 for servers, 25 for Windows 7; §4.4)."""
+    machines = [MachineShape("kms1", "ws2008r2-standard", CORP, role="kms_host")]
+    for index in range(clients):
+        if index % 6 == 5:
+            image, channel = _SEEDS_SERVERS[(index // 6) % len(_SEEDS_SERVERS)]
+            name = f"srv{index + 1:03d}"
+        else:
+            image, channel = _SEEDS_CLIENTS[index % len(_SEEDS_CLIENTS)]
+            name = f"pc{index + 1:03d}"
+        office = SEEDS_OFFICE.get(name, ())
+        machines.append(MachineShape(name, image, CORP, initial_key=channel, office=office))
+    return LabShape(machines=tuple(machines), zones=(CORP,), host_key_group="ws2008r2-b")
+
+
+PRESETS: dict[str, Callable[[], LabShape]] = {
+    "small": small,
+    "demo": demo,
+    "scale": scale,
+    "seeds": seeds,
+}

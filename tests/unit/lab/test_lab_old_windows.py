@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from kmslab import slmgr
+from kmslab.cli import parser
 from kmslab.model import Fleet, KeyKind, LicenseStatus, Machine, admin
 from kmslab.model.authority import CSVLK_MAX_ACTIVATIONS_PER_HOST, CSVLK_MAX_HOSTS
 from kmslab.model.catalog import HOST_KEY_GROUPS
@@ -13,6 +14,7 @@ from kmslab.model.cim_classes import OS, SLP, SLS
 from kmslab.model.errors import HResult, SppFault
 from kmslab.model.images import IMAGES
 from kmslab.model.registry import CURRENT_VERSION, HKEY_LOCAL_MACHINE
+from kmslab.presets import PRESETS
 
 from ansible_collections.volact.kms.plugins.module_utils.licensing.editions import (
     EditionFacts,
@@ -284,3 +286,43 @@ def test_slmgr_dlv_reads_an_old_version_without_its_missing_properties(handle: s
     assert result.exit_code == 0, result.stderr
     assert "Product Key Channel" not in result.stdout  # no such property before Windows 8
     assert "Key Management Service client information" in result.stdout  # by its Description
+
+
+# The preset `seeds` (scripts/lab up --preset seeds) ------------------------------------------
+def test_the_seeds_preset_is_the_seeds_own_fleet() -> None:
+    shape = PRESETS["seeds"]()
+    assert shape.zones == ("corp.lab.test",)
+    assert shape.host_key_group == "ws2008r2-b"
+    (host,) = [m for m in shape.machines if m.role == "kms_host"]
+    assert host.image == "ws2008r2-standard"
+    clients = [m for m in shape.machines if m.role == "client"]
+    assert {m.image for m in clients} == {
+        "win7-pro",
+        "win7-enterprise",
+        "ws2008r2-standard",
+        "ws2008r2-enterprise",
+    }
+    assert {m.initial_key for m in clients} == {KeyKind.MAK, KeyKind.RETAIL}
+    assert {m.domain for m in shape.machines} == {"corp.lab.test"}
+    assert sum(IMAGES[m.image].token == "W7" for m in clients) == 25
+    assert all(m.office == () for m in shape.machines)  # Office 2010 comes with OSPP
+    assert parser().parse_args(["up", "--preset", "seeds"]).preset == "seeds"
+
+
+def test_the_seeds_fleet_converges_at_model_level() -> None:
+    shape = PRESETS["seeds"]()
+    fleet = Fleet(zones=shape.zones)
+    machines = {
+        m.name: fleet.add(m.name, m.image, domain=m.domain, initial_key=m.initial_key)
+        for m in shape.machines
+    }
+    (host,) = [machines[m.name] for m in shape.machines if m.role == "kms_host"]
+    key = fleet.keys.csvlk(shape.host_key_group).key
+    assert admin.setup_kms_host(host, key) == 0
+    clients = [machines[m.name] for m in shape.machines if m.role == "client"]
+    for machine in clients:
+        admin.install_key(machine, fleet.keys.for_image(KeyKind.GVLK, machine.image.handle).key)
+    first = [admin.activate_windows(machine) for machine in clients]
+    assert HResult.SL_E_VL_NOT_ENOUGH_COUNT in first  # below the thresholds at first
+    assert {admin.activate_windows(machine) for machine in clients} == {0}  # next contact
+    assert count(host) == len(clients)
