@@ -2,52 +2,66 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fleet report as one self-contained HTML page, from ``audit_report.build``'s model.
 
-Inline CSS and inline SVG only: no script, no font, no image or style sheet from anywhere, and a
-Content-Security-Policy that forbids them, so even a value that got past the escaping could not
-run or fetch anything. What needs attention comes first: a banner, then the findings.
+The markup is in the Jinja2 templates next to this file (``templates/``, shipped with the
+collection); this module computes their data (:func:`view`: texts, numbers, lists, dicts) and
+renders them in an environment with autoescaping on, so no value from the machines audited can
+add markup. The page is inline CSS and inline SVG only: no script, no font, no image or style
+sheet from anywhere, and a Content-Security-Policy (:data:`POLICY`) that forbids them, so even a
+value that got past the escaping could not run or fetch anything.
+
+Two rules of the environment, in :func:`environment`:
+
+- Every ``{{ value }}`` is escaped as ``html.escape`` does (``&quot;``, ``&#x27;``), None shows
+  as a dash and a bidi control as its code point (``[U+202E]``); a macro's output, already
+  escaped, is taken as it is.
+- An ``.html.j2`` template's lines are joined without their indentation and line breaks, so the
+  templates can be laid out for reading while the page keeps no stray space between tags.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from ansible_collections.volact.kms.plugins.module_utils.audit import svg, tables
 from ansible_collections.volact.kms.plugins.module_utils.audit.report import headline
-from ansible_collections.volact.kms.plugins.module_utils.audit.style import CSS
-from ansible_collections.volact.kms.plugins.module_utils.audit.svg import (
-    COLOURS,
-    donut,
-    esc,
-    threshold_bar,
-)
-from ansible_collections.volact.kms.plugins.module_utils.audit.tables import (
-    attention_table,
-    badge,
-    edition_table,
-    kms_host_table,
-    machine_table,
-    srv_section,
-)
-from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError, KmsInputError
 
+try:
+    from jinja2 import Environment, FunctionLoader, StrictUndefined, TemplateNotFound
+    from markupsafe import Markup
+except ImportError:  # only the controller renders the page, and ansible-core brings Jinja2
+    HAS_JINJA2 = False
+else:
+    HAS_JINJA2 = True
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PAGE = "page.html.j2"
+# The policy page.html.j2 declares (a test keeps the two the same).
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 # The Windows count scale: the host keeps at most 50 machines (twice the highest threshold,
 # kms-facts.md §4.4); Office at most 10 (§4.3).
 WINDOWS_SCALE = 50
 OFFICE_SCALE = 10
 REQUIRED_KEYS = ("summary", "states", "attention", "kms_hosts", "srv", "editions", "machines")
+BANNER_KINDS = ("bad", "warn", "good")
+# Explicit bidi embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI):
+# shown as their code points, so a value cannot reorder the text around it on screen.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def banner(model: Mapping[str, Any]) -> str:
+def _banner(model: Mapping[str, Any]) -> dict[str, Any]:
     """The one line a reader sees first: how many machines need attention, or that none does."""
     line = model.get("headline") or headline(model["summary"], list(model["attention"]))
-    kind = line["kind"] if line["kind"] in ("bad", "warn", "good") else "warn"
-    text, detail = esc(line["text"]), esc(line["detail"])
-    return f'<div class="banner {kind}">{text}<small>{detail}</small></div>'
+    kind = line["kind"] if line["kind"] in BANNER_KINDS else "warn"
+    return {"kind": kind, "text": line["text"], "detail": line["detail"]}
 
 
 def _tone(count: int, tone: str) -> str:
@@ -55,7 +69,7 @@ def _tone(count: int, tone: str) -> str:
     return tone if count else "zero"
 
 
-def tiles(summary: Mapping[str, Any]) -> str:
+def _tiles(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The counts at a glance, each coloured by what it means: green for activated, amber for a
     warning (in grace), red for an error (unlicensed, not audited), grey for a zero."""
     attention, flagged = ("bad" if summary["errors"] else "warn"), summary["needs_attention"]
@@ -70,107 +84,131 @@ def tiles(summary: Mapping[str, Any]) -> str:
         (_tone(flagged, attention), flagged, "need attention"),
         (_tone(summary["kms_hosts"], "info"), summary["kms_hosts"], hosts),
     )
-    return (
-        '<section class="tiles">'
-        + "".join(
-            f'<div class="tile {kind}"><div class="n">{esc(n)}</div><div class="l">{esc(label)}'
-            "</div></div>"
-            for kind, n, label in items
-        )
-        + "</section>"
-    )
+    return [{"kind": kind, "number": n, "label": label} for kind, n, label in items]
 
 
-def state_card(model: Mapping[str, Any]) -> str:
-    summary = model["summary"]
-    legend = "".join(
-        f'<li><span class="swatch" style="background:{COLOURS.get(s["state"], "#8c959f")}">'
-        f"</span>{esc(s['label'])}: <b>{esc(s['count'])}</b></li>"
-        for s in model["states"]
-    )
-    chart = donut(model["states"], f"{summary['activated']}/{summary['machines']}", "activated")
-    return (
-        '<div class="card"><h2>Activation state</h2><div class="donutbox">'
-        f'{chart}<ul class="legend">{legend}</ul></div></div>'
-    )
-
-
-def host_bars(hosts: list[Mapping[str, Any]], thresholds: Mapping[str, int]) -> str:
+def _host_bars(
+    hosts: list[Mapping[str, Any]], thresholds: Mapping[str, int]
+) -> list[dict[str, Any]]:
+    """A bar per audited KMS host's Windows count, and one per Office host key it holds."""
     marks = [
         (thresholds["windows_server"], f"{thresholds['windows_server']} servers"),
         (thresholds["windows_client"], f"{thresholds['windows_client']} client OS"),
     ]
-    parts = []
+    office = [(thresholds["office"], f"{thresholds['office']} Office")]
+    bars = []
     for host in (h for h in hosts if h["audited"]):
-        count = host.get("current_count")
-        standby = bool(host.get("standby"))
-        role = f" {badge('standby', 'standby')}" if standby else ""
-        parts.append(
-            f'<div class="hostbar"><span class="name">{esc(host["name"])}</span> '
-            f'<span class="muted">Windows count</span>{role}'
-            + threshold_bar(
-                count, marks, WINDOWS_SCALE, f"{host['name']} Windows count", standby=standby
-            )
-            + "</div>"
+        name, standby = host["name"], bool(host.get("standby"))
+        chart = svg.threshold_bar(
+            host.get("current_count"),
+            marks,
+            WINDOWS_SCALE,
+            f"{name} Windows count",
+            standby=standby,
         )
+        bars.append({"name": name, "what": "Windows count", "standby": standby, "bar": chart})
         for item in host["thresholds"][2:]:
-            office = [(thresholds["office"], f"{thresholds['office']} Office")]
-            parts.append(
-                f'<div class="hostbar"><span class="name">{esc(host["name"])}</span> '
-                f'<span class="muted">{esc(item["product"])}</span>{role}'
-                + threshold_bar(
-                    item["count"], office, OFFICE_SCALE, f"{host['name']} Office", standby=standby
-                )
-                + "</div>"
+            chart = svg.threshold_bar(
+                item["count"], office, OFFICE_SCALE, f"{name} Office", standby=standby
             )
-    if not parts:
-        parts.append('<p class="empty">No KMS host was audited.</p>')
-    return (
-        '<div class="card"><h2>KMS host counts against the thresholds</h2>'
-        '<p class="meta">Distinct machines seen in the last 30 days; clients activate once the '
-        "count reaches their threshold. Green: reached; amber: below it while clients use the "
-        "host; blue: a standby host no client uses yet.</p>" + "".join(parts) + "</div>"
-    )
+            bars.append({"name": name, "what": item["product"], "standby": standby, "bar": chart})
+    return bars
 
 
-def render(model: Mapping[str, Any]) -> str:
-    """The whole page, as text."""
+def view(model: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``page.html.j2`` shows, as plain data."""
     if not isinstance(model, Mapping) or any(key not in model for key in REQUIRED_KEYS):
         raise KmsInputError(
             "model",
             "is not a fleet report model (it lacks summary, machines, ...).",
             "Pass the output of volact.kms.audit_report.",
         )
-    summary = model["summary"]
+    summary, thresholds = model["summary"], model["thresholds"]
     standby = [h["name"] for h in model["kms_hosts"] if h.get("standby")]
-    generated = esc(model.get("generated_at"))
-    title = esc(model.get("title") or "KMS activation audit")
-    sections = [
-        f"<header><h1>{title}</h1>"
-        f'<p class="meta">Generated {generated} &middot; {_plural(summary["machines"], "machine")}'
-        f" &middot; read-only audit by volact.kms</p></header>",
-        banner(model),
-        tiles(summary),
-        f'<div class="grid">{state_card(model)}'
-        f"{host_bars(list(model['kms_hosts']), model['thresholds'])}</div>",
-        f'<section class="card" id="attention"><h2>Needs attention '
-        f"({esc(summary['findings'])})</h2>{attention_table(model['attention'])}</section>",
-        f'<section class="card"><h2>KMS hosts</h2>{kms_host_table(model["kms_hosts"])}</section>',
-        '<section class="card"><h2>DNS: <code>_vlmcs._tcp</code> SRV records per domain</h2>'
-        f"{srv_section(model['srv'])}</section>",
-        f'<section class="card"><h2>Editions</h2>{edition_table(model["editions"])}</section>',
-        '<section class="card"><h2>Machines</h2>'
-        f"{machine_table(model['machines'], standby)}</section>",
-        "<footer>Only partial product keys are shown. Thresholds: Windows client OS "
-        f"{esc(model['thresholds']['windows_client'])}, Windows Server "
-        f"{esc(model['thresholds']['windows_server'])}, Office {esc(model['thresholds']['office'])}"
-        " distinct machines in 30 days.</footer>",
-    ]
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title><style>{CSS}</style></head><body><main>"
-        + "".join(sections)
-        + "</main></body></html>\n"
-    )
+    return {
+        "title": model.get("title") or "KMS activation audit",
+        "generated_at": model.get("generated_at"),
+        "machine_count": _plural(summary["machines"], "machine"),
+        "banner": _banner(model),
+        "tiles": _tiles(summary),
+        "donut_chart": svg.donut(
+            model["states"], f"{summary['activated']}/{summary['machines']}", "activated"
+        ),
+        "legend": [
+            {
+                "colour": svg.COLOURS.get(str(s["state"]), "#8c959f"),
+                "label": s["label"],
+                "count": s["count"],
+            }
+            for s in model["states"]
+        ],
+        "host_bars": _host_bars(list(model["kms_hosts"]), thresholds),
+        "findings": summary["findings"],
+        "attention": tables.attention_rows(model["attention"]),
+        "kms_hosts": tables.kms_host_rows(model["kms_hosts"]),
+        "standby_notes": tables.standby_notes(model["kms_hosts"]),
+        "srv": tables.srv_view(model["srv"]),
+        "editions": tables.edition_rows(model["editions"]),
+        "machines": tables.machine_rows(model["machines"], standby),
+        "thresholds": {
+            "windows_client": thresholds["windows_client"],
+            "windows_server": thresholds["windows_server"],
+            "office": thresholds["office"],
+        },
+    }
+
+
+def _visible(match: re.Match[str]) -> str:
+    return f"[U+{ord(match.group(0)):04X}]"
+
+
+def _shown(value: object) -> Any:
+    """Every ``{{ value }}``: a macro's output (Markup) as it is; None as a dash; anything else
+    as text, its bidi controls made visible, escaped as ``html.escape`` does (the autoescape that
+    follows leaves it be)."""
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return Markup("\u2014")
+    return Markup(html.escape(BIDI_CONTROLS.sub(_visible, str(value)), quote=True))
+
+
+def _source(name: str) -> tuple[str, str, Any]:
+    """A template from ``templates/``; an ``.html.j2`` one with its lines joined without their
+    indentation and line breaks."""
+    path = TEMPLATES / name
+    if "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
+        raise TemplateNotFound(name)
+    text = path.read_text(encoding="utf-8")
+    if name.endswith(".html.j2"):
+        text = "".join(line.lstrip() for line in text.splitlines())
+    return text, str(path), lambda: True
+
+
+_ENVIRONMENT: list[Any] = []
+
+
+def environment() -> Any:
+    """The report's Jinja2 environment (made once): autoescaping on, a missing value an error."""
+    if not HAS_JINJA2:
+        raise KmsError(
+            "The fleet report needs Jinja2, which ansible-core brings: render it on the controller."
+        )
+    if not _ENVIRONMENT:
+        env = Environment(
+            loader=FunctionLoader(_source),
+            autoescape=True,
+            undefined=StrictUndefined,
+            finalize=_shown,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        env.globals["BADGE_KINDS"] = tables.BADGE_KINDS
+        _ENVIRONMENT.append(env)
+    return _ENVIRONMENT[0]
+
+
+def render(model: Mapping[str, Any]) -> str:
+    """The whole page, as text."""
+    data = view(model)
+    return str(environment().get_template(PAGE).render(data))

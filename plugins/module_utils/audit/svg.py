@@ -1,15 +1,14 @@
 # Copyright: volact.kms contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The fleet report's charts as inline SVG: a donut of activation states, a bar per KMS host
-(count against the thresholds) and small stacked bars. No script, no external resource.
+"""The geometry of the fleet report's charts: a donut of activation states, a bar per KMS host
+(count against the thresholds) and small stacked bars.
 
-Every text that comes from data goes through :func:`esc`; numbers are formatted here, so no
-attribute ever carries data as text.
+Numbers only (coordinates formatted here) and the texts the charts show: the shapes themselves are
+markup in ``templates/charts.html.j2``, where every text is escaped.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,16 +20,13 @@ COLOURS = {
     "unlicensed": "#cf222e",
     "not_audited": "#8c959f",
 }
-# A standby KMS host's count: neither good nor a fault (audit_report._mark_standby).
+# A standby KMS host's count: neither good nor a fault (report._mark_standby).
 STANDBY = "#54aeff"
 TRACK = "#eaeef2"
 INK = "#1f2328"
 MUTED = "#59636e"
-
-
-def esc(value: object) -> str:
-    """Text for HTML or SVG: ``<``, ``>``, ``&`` and both quotes escaped; None shows as a dash."""
-    return "\u2014" if value is None else html.escape(str(value), quote=True)
+# The ink every chart uses, for the templates.
+INKS = {"track": TRACK, "ink": INK, "muted": MUTED}
 
 
 def _n(value: float) -> str:
@@ -38,42 +34,49 @@ def _n(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def donut(segments: Sequence[Mapping[str, Any]], centre: str, caption: str) -> str:
+def colour(state: object) -> str:
+    """A state's colour; grey for anything else."""
+    return COLOURS.get(str(state), MUTED)
+
+
+def donut(segments: Sequence[Mapping[str, Any]], centre: str, caption: str) -> dict[str, Any]:
     """A ring with one arc per segment (``state``, ``label``, ``count``), ``centre`` text big in
     the middle and ``caption`` under it."""
     size, radius, width = 200, 76, 30
     middle = size / 2
     circumference = 2 * math.pi * radius
     total = sum(int(s["count"]) for s in segments)
-    parts = [
-        f'<svg class="donut" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
-        f'role="img" aria-label="{esc(caption)}">',
-        f'<circle cx="{_n(middle)}" cy="{_n(middle)}" r="{radius}" fill="none" '
-        f'stroke="{TRACK}" stroke-width="{width}"/>',
-    ]
+    arcs = []
     offset = 0.0
     for segment in segments:
         count = int(segment["count"])
         if not count or not total:
             continue
         length = circumference * count / total
-        colour = COLOURS.get(str(segment["state"]), MUTED)
         # Each arc is the same circle, dashed to show only its own stretch; -90° starts at 12.
-        parts.append(
-            f'<circle cx="{_n(middle)}" cy="{_n(middle)}" r="{radius}" fill="none" '
-            f'stroke="{colour}" stroke-width="{width}" '
-            f'stroke-dasharray="{_n(length)} {_n(circumference - length)}" '
-            f'stroke-dashoffset="{_n(-offset)}" transform="rotate(-90 {_n(middle)} {_n(middle)})">'
-            f"<title>{esc(segment['label'])}: {count}</title></circle>"
+        arcs.append(
+            {
+                "colour": colour(segment["state"]),
+                "dash": _n(length),
+                "gap": _n(circumference - length),
+                "offset": _n(-offset),
+                "label": segment["label"],
+                "count": count,
+            }
         )
         offset += length
-    parts.append(
-        f'<text x="{_n(middle)}" y="{_n(middle + 4)}" text-anchor="middle" font-size="30" '
-        f'font-weight="700" fill="{INK}">{esc(centre)}</text>'
-        f'<text x="{_n(middle)}" y="{_n(middle + 26)}" text-anchor="middle" font-size="13" '
-        f'fill="{MUTED}">{esc(caption)}</text></svg>'
-    )
-    return "".join(parts)
+    return {
+        **INKS,
+        "size": size,
+        "radius": radius,
+        "width": width,
+        "middle": _n(middle),
+        "centre_y": _n(middle + 4),
+        "caption_y": _n(middle + 26),
+        "arcs": arcs,
+        "centre": centre,
+        "caption": caption,
+    }
 
 
 def _bar_colour(count: int | None, marks: Sequence[int], standby: bool) -> str:
@@ -93,60 +96,50 @@ def threshold_bar(
     label: str,
     *,
     standby: bool = False,
-) -> str:
+) -> dict[str, Any]:
     """One horizontal bar: ``count`` filled on a track of ``scale``, with a tick and a caption at
     each threshold in ``marks`` (``(value, caption)``). The style sheet scales it to its box."""
     width, left, right, top, height = 420, 4, 48, 18, 18
     span = width - left - right
     values = [mark[0] for mark in marks]
     scale = max(scale, count or 0, *values)
-    colour = _bar_colour(count, values, standby)
-    filled = span * (count or 0) / scale
-    parts = [
-        f'<svg class="bar" viewBox="0 0 {width} 58" width="{width}" height="58" role="img" '
-        f'aria-label="{esc(label)}">',
-        f'<rect x="{left}" y="{top}" width="{span}" height="{height}" rx="4" fill="{TRACK}"/>',
-        f'<rect x="{left}" y="{top}" width="{_n(filled)}" height="{height}" rx="4" '
-        f'fill="{colour}"/>',
-    ]
-    for value, caption in marks:
-        x = left + span * value / scale
-        parts.append(
-            f'<line x1="{_n(x)}" y1="{top - 5}" x2="{_n(x)}" y2="{top + height + 5}" '
-            f'stroke="{INK}" stroke-width="2" stroke-dasharray="3 2"/>'
-            f'<text x="{_n(x)}" y="{top + height + 18}" text-anchor="middle" font-size="12" '
-            f'fill="{MUTED}">{esc(caption)}</text>'
-        )
-    shown = "unknown" if count is None else str(count)
-    parts.append(
-        f'<text x="{width - right + 8}" y="{top + height - 4}" font-size="15" font-weight="700" '
-        f'fill="{INK}">{esc(shown)}</text>'
-        f'<text x="{left}" y="{top - 6}" font-size="11" fill="{MUTED}">0</text>'
-        f'<text x="{_n(left + span)}" y="{top - 6}" text-anchor="end" font-size="11" '
-        f'fill="{MUTED}">{esc(scale)}</text></svg>'
-    )
-    return "".join(parts)
+    return {
+        **INKS,
+        "width": width,
+        "height": 58,
+        "left": left,
+        "top": top,
+        "span": span,
+        "bar_height": height,
+        "filled": _n(span * (count or 0) / scale),
+        "colour": _bar_colour(count, values, standby),
+        "marks": [
+            {"x": _n(left + span * value / scale), "caption": caption} for value, caption in marks
+        ],
+        "tick_top": top - 5,
+        "tick_bottom": top + height + 5,
+        "caption_y": top + height + 18,
+        "count_x": width - right + 8,
+        "count_y": top + height - 4,
+        "count": "unknown" if count is None else str(count),
+        "scale_y": top - 6,
+        "scale_x": _n(left + span),
+        "scale": scale,
+        "label": label,
+    }
 
 
-def stacked(counts: Mapping[str, int], order: Sequence[str], label: str) -> str:
+def stacked(counts: Mapping[str, int], order: Sequence[str], label: str) -> dict[str, Any]:
     """A small bar split by state, for a table cell."""
     width, height = 150, 12
     total = sum(int(counts.get(state, 0)) for state in order)
-    parts = [
-        f'<svg class="mini" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{esc(label)}">',
-        f'<rect width="{width}" height="{height}" rx="3" fill="{TRACK}"/>',
-    ]
+    parts = []
     x = 0.0
     for state in order:
         count = int(counts.get(state, 0))
         if not count or not total:
             continue
         part = width * count / total
-        parts.append(
-            f'<rect x="{_n(x)}" width="{_n(part)}" height="{height}" '
-            f'fill="{COLOURS.get(state, MUTED)}"/>'
-        )
+        parts.append({"x": _n(x), "width": _n(part), "colour": colour(state)})
         x += part
-    parts.append("</svg>")
-    return "".join(parts)
+    return {"track": TRACK, "width": width, "height": height, "parts": parts, "label": label}

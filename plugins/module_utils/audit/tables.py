@@ -1,17 +1,18 @@
 # Copyright: volact.kms contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The fleet report's tables as HTML: attention, KMS hosts, SRV records, editions, machines.
+"""The fleet report's tables as plain data: attention, KMS hosts, SRV records, editions, machines.
 
-Every value from the model goes through ``esc``; class names come from fixed tables, never from
-data, so no value can add markup or attributes.
+Each function turns part of ``audit_report.build``'s model into the rows
+``templates/tables.html.j2`` and ``templates/srv.html.j2`` lay out: texts, numbers, lists and the
+class of each row and badge, always picked from a fixed table here, never taken from data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Union
+from typing import Any
 
-from ansible_collections.volact.kms.plugins.module_utils.audit.svg import esc, stacked
+from ansible_collections.volact.kms.plugins.module_utils.audit.svg import stacked
 
 STATES = ("activated", "grace", "unlicensed", "not_audited")
 STATE_WORDS = {
@@ -23,287 +24,216 @@ STATE_WORDS = {
 SOURCE_WORDS = {"pinned": "pinned (slmgr /skms)", "discovered": "found in DNS"}
 SEVERITY_CLASS = {"error": "error", "warning": "warning"}
 SEVERITY_RANK = {"error": 0, "warning": 1}
+# The colours a badge may have (templates/parts.html.j2: anything else is grey).
+BADGE_KINDS = (
+    "activated",
+    "ok",
+    "grace",
+    "warning",
+    "unlicensed",
+    "error",
+    "not_audited",
+    "standby",
+)
 # A threshold's product name up to this long is one phrase on one line (Windows client OS).
 SHORT_NAME = 24
 
 
-def badge(kind: str, text: object) -> str:
-    """A coloured label; ``kind`` picks the colour from a fixed set (else grey)."""
-    known = {"activated", "ok", "grace", "warning", "unlicensed", "error", "not_audited", "standby"}
-    return f'<span class="badge {kind if kind in known else "none"}">{esc(text)}</span>'
-
-
-def state_badge(state: str) -> str:
-    return badge(state, STATE_WORDS.get(state, state))
+def state_badge(state: object) -> dict[str, Any]:
+    """A state's badge: its colour (the state) and its words."""
+    return {"kind": state, "text": STATE_WORDS.get(str(state), state)}
 
 
 def yes_no(value: object) -> str:
     return "\u2014" if value is None else ("yes" if value else "no")
 
 
-# HTML, or (HTML, class) with a class from this module. An alias is evaluated when the module
-# loads, where ``X | Y`` needs Python 3.10: ansible-test's pylint checks older ones too.
-Cell = Union[str, tuple[str, str]]  # noqa: UP007
-Row = tuple[str, Sequence[Cell]]  # (the row's class, its cells)
-
-
-def table(headers: Sequence[str], rows: Iterable[Row], empty: str) -> str:
-    """A table whose every column has a header; ``#Name`` is a numeric column. Each cell carries
-    its column's name in ``data-label``, shown in its place where the page is too narrow for
-    columns (the style sheet stacks the cells then)."""
-    names = [h[1:] if h.startswith("#") else h for h in headers]
-    body = []
-    for kind, cells in rows:
-        tds = []
-        for name, header, cell in zip(names, headers, cells, strict=True):
-            markup, cls = cell if isinstance(cell, tuple) else (cell, "")
-            cls = " ".join(c for c in ("num" if header.startswith("#") else "", cls) if c)
-            attr = f' class="{cls}"' if cls else ""
-            tds.append(f'<td{attr} data-label="{esc(name)}">{markup}</td>')
-        attr = f' class="{kind}"' if kind else ""
-        body.append(f"<tr{attr}>{''.join(tds)}</tr>")
-    if not body:
-        return f'<p class="empty">{esc(empty)}</p>'
-    head = "".join(
-        f'<th class="num">{esc(n)}</th>' if h.startswith("#") else f"<th>{esc(n)}</th>"
-        for n, h in zip(names, headers, strict=True)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def hresult_block(item: Mapping[str, Any] | None, seen: set[str] | None = None) -> str:
-    """The HRESULT explained; only named again when ``seen`` shows it was explained above."""
+def _hresult(item: Mapping[str, Any] | None, seen: set[str]) -> dict[str, Any] | None:
+    """The HRESULT explained; ``repeat`` when it was explained above (``seen``)."""
     if not item:
-        return ""
-    symbol = f' <span class="sym">{esc(item["symbol"])}</span>' if item.get("symbol") else ""
-    if seen is not None:
-        if item["code"] in seen:
-            return f'<div class="hr"><code>{esc(item["code"])}</code>{symbol}: see above.</div>'
-        seen.add(item["code"])
-    return (
-        f'<div class="hr"><code>{esc(item["code"])}</code>{symbol}: {esc(item["meaning"])}'
-        f"<br><b>What to do:</b> {esc(item['what_to_do'])}</div>"
-    )
+        return None
+    repeat = item["code"] in seen
+    seen.add(item["code"])
+    return {
+        "code": item["code"],
+        "symbol": item.get("symbol") or None,
+        "repeat": repeat,
+        "meaning": item.get("meaning"),
+        "what_to_do": item.get("what_to_do"),
+    }
 
 
-def attention_table(findings: Sequence[Mapping[str, Any]]) -> str:
+def attention_rows(findings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     seen: set[str] = set()
     for item in findings:
-        severity = SEVERITY_CLASS.get(str(item["severity"]), "warning")
-        who = esc(item["machine"]) if item["machine"] else '<span class="muted">DNS</span>'
         rows.append(
-            (
-                severity,
-                [
-                    (f"<b>{who}</b>", "wrap"),
-                    badge(severity, item["severity"]),
-                    f"<code>{esc(item['code'])}</code><br>"
-                    f'<span class="muted">{esc(item["subject"])}</span>',
-                    f"{esc(item['message'])}{hresult_block(item.get('hresult'), seen)}",
-                ],
-            )
+            {
+                "kind": SEVERITY_CLASS.get(str(item["severity"]), "warning"),
+                "machine": item["machine"] or None,
+                "severity": item["severity"],
+                "code": item["code"],
+                "subject": item["subject"],
+                "message": item["message"],
+                "hresult": _hresult(item.get("hresult"), seen),
+            }
         )
-    return table(
-        ["Machine", "Severity", "Finding", "What happened and what to do"],
-        rows,
-        "Nothing needs attention.",
-    )
+    return rows
 
 
-def _count_cell(row: Mapping[str, Any]) -> str:
+def _threshold_lines(host: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One line per threshold, never broken inside: ``Windows client OS ≥ 25: reached``."""
-    parts = []
-    for item in row["thresholds"]:
+    lines = []
+    for item in host["thresholds"]:
         reached = item["reached"]
         kind = "not_audited" if reached is None else ("activated" if reached else "grace")
-        if row.get("standby") and reached is False:
+        if host.get("standby") and reached is False:
             kind = "standby"
-        word = "unknown" if reached is None else ("reached" if reached else "not reached")
-        level = f'<span class="nowrap">\u2265 {esc(item["required"])}: {badge(kind, word)}</span>'
         product = str(item["product"])
-        if len(product) <= SHORT_NAME:  # "Windows client OS": one phrase, kept on one line
-            parts.append(f'<span class="nowrap">{esc(product)} {level}</span>')
-        else:  # a long SPP product name may wrap between its words, never in the level
-            parts.append(f"{esc(product)} {level}")
-    return "<br>".join(parts) or '<span class="muted">not audited</span>'
+        lines.append(
+            {
+                "product": product,
+                # "Windows client OS": one phrase, kept on one line; a long SPP product name may
+                # wrap between its words, never in the level.
+                "short": len(product) <= SHORT_NAME,
+                "required": item["required"],
+                "kind": kind,
+                "word": "unknown" if reached is None else ("reached" if reached else "not reached"),
+            }
+        )
+    return lines
 
 
-def kms_host_table(hosts: Sequence[Mapping[str, Any]]) -> str:
+def kms_host_rows(hosts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for host in hosts:
         clients = host["clients"]
-        if host["audited"]:
-            state = badge("activated", "host key activated")
-            if not host.get("activated"):
-                state = badge("error", "host key NOT activated")
-            if host.get("standby"):
-                state += " " + badge("standby", "standby")
-            details = (
-                f"{state}<br>key <code>{esc(host.get('partial_product_key'))}</code>, "
-                f"port {esc(host.get('listening_port'))}, DNS publishing "
-                f"{yes_no(host.get('dns_publishing'))}"
-            )
-            count = f"<b>{esc(host.get('current_count'))}</b>"
-        else:
-            why = "audited, but no KMS host" if host.get("is_audited_machine") else "not audited"
-            details, count = f'<span class="muted">{esc(why)}</span>', "\u2014"
-        aliases = "".join(f'<br><span class="muted">{esc(a)}</span>' for a in host["aliases"])
-        used = ", ".join(esc(m) for m in clients["machines"]) or '<span class="muted">none</span>'
         rows.append(
-            (
-                "",
-                [
-                    f"<b>{esc(host['name'])}</b>{aliases}",
-                    details,
-                    count,
-                    _count_cell(host),
-                    (
-                        f"{stacked(clients, STATES, 'clients by state')} "
-                        f"{esc(clients['activated'])}/{esc(clients['count'])} activated<br>"
-                        f'<span class="muted">{used}</span>',
-                        "wrap",
-                    ),
-                    ", ".join(esc(d) for d in host["srv_domains"]) or chr(8212),
-                ],
-            )
+            {
+                "name": host["name"],
+                "aliases": list(host["aliases"]),
+                "audited": bool(host["audited"]),
+                "activated": bool(host.get("activated")),
+                "standby": bool(host.get("standby")),
+                "key": host.get("partial_product_key"),
+                "port": host.get("listening_port"),
+                "publishing": yes_no(host.get("dns_publishing")),
+                "current_count": host.get("current_count"),
+                "why": "audited, but no KMS host"
+                if host.get("is_audited_machine")
+                else "not audited",
+                "thresholds": _threshold_lines(host),
+                "bar": stacked(clients, STATES, "clients by state"),
+                "activated_clients": clients["activated"],
+                "clients": clients["count"],
+                "client_names": list(clients["machines"]),
+                "srv_domains": list(host["srv_domains"]),
+            }
         )
-    notes = "".join(standby_note(host) for host in hosts if host.get("standby"))
-    return (
-        table(
-            ["KMS host", "State", "#Count", "Thresholds", "Audited clients using it", "In SRV of"],
-            rows,
-            "No KMS host was audited and no audited client names one.",
-        )
-        + notes
-    )
+    return rows
 
 
-def standby_note(host: Mapping[str, Any]) -> str:
-    """A standby KMS host: why it is one, the risk of its low count (said here, once), and what
-    to do about it."""
-    note = host["standby"]
-    return (
-        f'<div class="note"><p><b>{esc(host["name"])} is a standby KMS host</b>: '
-        f"{esc(note['reason'])} Its low count needs no action today.</p>"
-        f"<p><b>Risk:</b> {esc(note['risk'])}</p>"
-        f"<p><b>What to do:</b> {esc(note['advice'])}</p></div>"
-    )
+def standby_notes(hosts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The standby KMS hosts: why each is one, the risk of its low count (said here, once), and
+    what to do about it."""
+    return [
+        {
+            "name": host["name"],
+            "reason": host["standby"]["reason"],
+            "risk": host["standby"]["risk"],
+            "advice": host["standby"]["advice"],
+        }
+        for host in hosts
+        if host.get("standby")
+    ]
 
 
 def _tier(tier: int, tiers: int) -> str:
     """A record's tier in words: which clients it gets."""
     if tiers == 1:
-        return '<span class="nowrap">1, the only one</span>'
+        return "1, the only one"
     if tier == 1:
-        return '<span class="nowrap">1, tried first</span>'
-    return f'<span class="nowrap">{esc(tier)}, fallback</span>'
+        return "1, tried first"
+    return f"{tier}, fallback"
 
 
-def srv_section(srv: Mapping[str, Any]) -> str:
+def srv_view(srv: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The record sets as read; None when SRV records were not read."""
     if not srv["read"] or not srv["domains"]:
-        return (
-            '<p class="empty">SRV records were not read: set kms_audit_dns_server and '
-            "kms_audit_domains to include them.</p>"
-        )
-    parts = [
-        f'<p class="meta">Read from {esc(srv["server"])} with plain DNS queries.</p>',
-        '<p class="explain">How clients choose (RFC 2782): they try the records with the lowest '
-        "priority value first, and a record of a higher value only when no host before it "
-        "answers. Among records of the same priority (a tier), the weight sets each host's share "
-        "of the clients: its weight divided by the sum of the tier's weights (all weights 0: an "
-        "even share). A weight never moves a host into another tier.</p>",
-    ]
+        return None
+    domains = []
     for view in srv["domains"]:
-        parts.append(f"<h3><code>{esc(view['owner'])}</code></h3>")
-        if not view["read"]:
-            parts.append(f"<p>{badge('warning', 'not read')} {esc(view['problem'])}</p>")
-            continue
         tiers = len({r["priority"] for r in view["records"]})
-        rows = [
-            (
-                "",
-                [
-                    f"<code>{esc(r['target'])}</code>",
-                    esc(r["machine"])
-                    if r["machine"]
-                    else '<span class="muted">not in this audit</span>',
-                    esc(r["priority"]),
-                    _tier(r["tier"], tiers),
-                    esc(r["weight"]),
-                    f"{esc(r['share_percent'])} %",
-                    esc(r["port"]),
-                ],
-            )
-            for r in view["records"]
-        ]
-        parts.append(
-            table(
-                [
-                    "Target",
-                    "Audited machine",
-                    "#Priority",
-                    "Tier",
-                    "#Weight",
-                    "#Share of its tier",
-                    "#Port",
-                ],
-                rows,
-                "No record: clients searching this domain find no KMS host (0x8007232B).",
-            )
+        domains.append(
+            {
+                "owner": view["owner"],
+                "read": bool(view["read"]),
+                "problem": view["problem"],
+                "records": [
+                    {
+                        "target": r["target"],
+                        "machine": r["machine"] or None,
+                        "priority": r["priority"],
+                        "tier": _tier(r["tier"], tiers),
+                        "weight": r["weight"],
+                        "share_percent": r["share_percent"],
+                        "port": r["port"],
+                    }
+                    for r in view["records"]
+                ]
+                if view["read"]
+                else [],
+                "ttl": view["ttl"],
+                "zone": view["zone"],
+            }
         )
-        ttl = f"TTL {esc(view['ttl'])} s, " if view["ttl"] is not None else ""
-        parts.append(f'<p class="meta">{ttl}zone {esc(view["zone"])}</p>')
-    return "".join(parts)
+    return {"server": srv["server"], "domains": domains}
 
 
-def edition_table(editions: Sequence[Mapping[str, Any]]) -> str:
-    rows = []
-    for row in editions:
-        channels = ", ".join(f"{esc(k)} {esc(v)}" for k, v in sorted(row["channels"].items()))
-        rows.append(
-            (
-                "",
-                [
-                    esc(row["product"]),
-                    f"<b>{esc(row['edition'])}</b>",
-                    esc(row["machines"]),
-                    *(esc(row[state]) for state in STATES),
-                    stacked(row, STATES, "by state"),
-                    channels or chr(8212),
-                    (", ".join(esc(n) for n in row["names"]), "muted wrap"),
-                ],
-            )
-        )
-    headers = ["Product", "Edition", "#Machines", "#Activated", "#In grace", "#Unlicensed"]
-    return table(
-        [*headers, "#Not audited", "By state", "Channels", "Names"],
-        rows,
-        "No machine was audited.",
-    )
+def edition_rows(editions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "product": row["product"],
+            "edition": row["edition"],
+            "machines": row["machines"],
+            "by_state": {state: row[state] for state in STATES},
+            "bar": stacked(row, STATES, "by state"),
+            "channels": [f"{k} {v}" for k, v in sorted(row["channels"].items())],
+            "names": list(row["names"]),
+        }
+        for row in editions
+    ]
 
 
-def _product_cell(product: Mapping[str, Any] | None) -> str:
-    if not product:
-        return '<span class="muted">no key</span>'
+def _product(product: Mapping[str, Any]) -> dict[str, Any]:
     reason = product.get("reason")
-    why = f"<br><code>{esc(reason['code'])}</code>" if reason else ""
-    grace = ""
+    grace = None
     if product.get("grace_expires"):
         until = "valid until" if product.get("licensed") else "grace until"
-        grace = f'<br><span class="muted">{until} {esc(product["grace_expires"])}</span>'
-    return (
-        f"{esc(product['status'])} <span class='muted'>{esc(product['channel'])}</span>{why}{grace}"
-    )
+        grace = f"{until} {product['grace_expires']}"
+    return {
+        "status": product["status"],
+        "channel": product["channel"],
+        "reason": reason["code"] if reason else None,
+        "grace": grace,
+    }
 
 
-def _not_audited(machine: Mapping[str, Any]) -> str:
-    """Why a machine was not audited, in short: the finding above has the whole message."""
-    codes = [f["code"] for f in machine["attention"]] or ["not_audited"]
-    return f'<code>{esc(codes[0])}</code> <span class="muted">(see Needs attention)</span>'
+def _kms_host(machine: Mapping[str, Any], standby: set[str]) -> tuple[object, list[object]]:
+    """The KMS host a machine uses, and how it knows it (a line under it, or none)."""
+    if machine["is_kms_host"]:
+        if machine["name"] in standby:
+            return "is a standby KMS host", []
+        return "is a KMS host", []
+    host = machine["kms_host"]
+    if not host:
+        return host, []
+    return host, [SOURCE_WORDS.get(str(machine["kms_host_source"]), machine["kms_host_source"])]
 
 
-def machine_table(machines: Sequence[Mapping[str, Any]], standby: Iterable[str] = ()) -> str:
+def machine_rows(
+    machines: Sequence[Mapping[str, Any]], standby: Iterable[str] = ()
+) -> list[dict[str, Any]]:
     """Every machine, those with findings first; ``standby`` names the standby KMS hosts."""
     standby = set(standby)
     ordered = sorted(
@@ -313,55 +243,30 @@ def machine_table(machines: Sequence[Mapping[str, Any]], standby: Iterable[str] 
     for machine in ordered:
         severity = SEVERITY_CLASS.get(str(machine["severity"]), "")
         windows = machine["windows"]
-        key = windows.get("partial_product_key") if windows else None
-        office = "<br>".join(
-            f"{esc(o['license_family'] or o['name'])}: {state_badge(o['state'])}"
-            for o in machine["office"]
-        )
-        host = machine["kms_host"]
-        source = SOURCE_WORDS.get(str(machine["kms_host_source"]), machine["kms_host_source"])
-        via = f'<br><span class="muted">{esc(source)}</span>' if host else ""
-        if machine["is_kms_host"]:
-            host, via = "is a KMS host", ""
-            if machine["name"] in standby:
-                host = "is a standby KMS host"
-        build = ""
-        if machine["build"] is not None:
-            build = f'<br><span class="muted">build {esc(machine["build"])}</span>'
+        host, via = _kms_host(machine, standby)
         findings = len(machine["attention"])
-        attention = badge(severity, f"{findings} to check") if findings else badge("ok", "OK")
-        domain = machine.get("domain")
         rows.append(
-            (
-                severity,
-                [
-                    (f"<b>{esc(machine['name'])}</b>", "wrap"),
-                    # The same markup either way: a value never changes the page's structure.
-                    f'<span class="dn">{esc(domain)}</span>'
-                    if domain
-                    else '<span class="dn muted">unknown</span>',
-                    state_badge(machine["state"]),
-                    f"{esc(machine['edition'])}{build}",
-                    _product_cell(windows) if machine["audited"] else _not_audited(machine),
-                    f"<code>{esc(key)}</code>",
-                    (f"{esc(host)}{via}", "wrap"),
-                    (office or chr(8212), "wrap"),
-                    attention,
+            {
+                "kind": severity,
+                "name": machine["name"],
+                "domain": machine.get("domain") or None,
+                "state": state_badge(machine["state"]),
+                "edition": machine["edition"],
+                "build": machine["build"],
+                "audited": bool(machine["audited"]),
+                "windows": _product(windows) if windows else None,
+                # Why a machine was not audited, in short: the finding above has the message.
+                "problem": ([f["code"] for f in machine["attention"]] or ["not_audited"])[0],
+                "key": windows.get("partial_product_key") if windows else None,
+                "kms_host": host,
+                "via": via,
+                "office": [
+                    {"name": o["license_family"] or o["name"], "state": state_badge(o["state"])}
+                    for o in machine["office"]
                 ],
-            )
+                "attention": {"kind": severity, "text": f"{findings} to check"}
+                if findings
+                else {"kind": "ok", "text": "OK"},
+            }
         )
-    return table(
-        [
-            "Machine",
-            "DNS domain",
-            "State",
-            "Edition",
-            "Windows license",
-            "Key",
-            "KMS host",
-            "Office",
-            "Attention",
-        ],
-        rows,
-        "No machine in this report.",
-    )
+    return rows
