@@ -20,7 +20,7 @@ COLOURS = {
     "unlicensed": "#cf222e",
     "not_audited": "#8c959f",
 }
-# A standby KMS host's count: neither good nor a fault (report._mark_standby).
+# A standby KMS host's count: neither good nor a fault (hosts.mark_standby).
 STANDBY = "#54aeff"
 TRACK = "#eaeef2"
 INK = "#1f2328"
