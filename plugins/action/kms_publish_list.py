@@ -2,7 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin of ``kms_publish_list``: read the host's values, plan, write, restart sppsvc.
 
-Only what the task manages is read, so a converged run costs one request per managed value.
+Only what the task manages is read, so a converged run costs one request per managed value. Where
+StdRegProv answers that a value is missing with 2 (the code of a missing key), one request more
+reads SoftwareLicensingService.Version: Windows Vista / Server 2008 keep the values under
+``…\\SL`` instead (windows/versions.py), and refuse priority and weight.
 Nothing is written before everything is read and planned. When a write or the restart fails, the
 values already written are put back: otherwise the next run would find the registry converged
 while sppsvc never read it, and would never restart it.
@@ -11,6 +14,7 @@ while sppsvc never read it, and would never restart it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError, KmsInputError
@@ -22,13 +26,17 @@ from ansible_collections.volact.kms.plugins.module_utils.publish.host import (
     DISABLE_PUBLISHING,
     FIELD,
     VALUE_PATH,
+    Dword,
+    HostList,
     Plan,
     apply_plan,
+    check_entries,
     expected_records,
     make_plan,
     read_disable,
     read_host_facts,
     read_host_list,
+    read_version,
     registry_advice,
     restore,
 )
@@ -36,6 +44,10 @@ from ansible_collections.volact.kms.plugins.module_utils.windows import service 
 from ansible_collections.volact.kms.plugins.module_utils.windows.registry import (
     Registry,
     RegistryError,
+)
+from ansible_collections.volact.kms.plugins.module_utils.windows.versions import (
+    Surface,
+    surface_for,
 )
 from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import WsmanFault
 from ansible_collections.volact.kms.plugins.modules.kms_publish_list import (
@@ -72,21 +84,9 @@ class ActionModule(WindowsAction):
 
     def execute(self, context: Context) -> dict[str, Any]:
         args = context.args
-        registry = Registry(context.session)
-        desired = context.request
-        wanted = args["disable_publishing"]
-        state = args["state"]
-        try:
-            host_list = read_host_list(registry) if desired is not None else None
-            disable = read_disable(registry) if wanted is not None else None
-            change = make_plan(host_list, desired, state, disable, wanted)
-            if host_list is None and (change.changed or context.diff):
-                # Not managed, but the records and the diff need it: read it now it matters.
-                host_list = read_host_list(registry)
-                change = make_plan(host_list, None, state, disable, wanted)
-        except RegistryError as error:
-            raise KmsError(f"reading failed: {error} {registry_advice(error.code)}") from None
-
+        found = read_values(context)
+        registry, change, host_list = found.registry, found.change, found.host_list
+        service = found.service_name(context)
         result = report(change, list_read=host_list is not None)
         if change.changed or context.diff:
             records, warning = expected_records(change, read_host_facts(context.session))
@@ -94,7 +94,7 @@ class ActionModule(WindowsAction):
             if warning:
                 context.warn(warning)
         if context.diff:
-            result["diff"] = diff(change)
+            result["diff"] = diff(change, f"HKLM\\{registry.path}")
         mode = args["restart_service"]
         restart = mode != "never"
         result.update(restarted=False, restart_required=False)
@@ -102,18 +102,74 @@ class ActionModule(WindowsAction):
             # A handler's restart: nothing to write, but sppsvc restarts all the same.
             result["changed"] = True
             if not context.check_mode:
-                failure = write(context, registry, change, True, float(args["restart_timeout"]))
+                timeout = float(args["restart_timeout"])
+                failure = write(context, registry, change, True, timeout, service=service)
                 if failure is not None:
                     return {**result, **failure}
                 result["restarted"] = True
             return result
         if not change.changed or context.check_mode:
             return result
-        failure = write(context, registry, change, restart, float(args["restart_timeout"]))
+        timeout = float(args["restart_timeout"])
+        failure = write(context, registry, change, restart, timeout, service=service)
         if failure is not None:
             return {**result, **failure}
         result.update(restarted=restart, restart_required=not restart)
         return result
+
+
+@dataclass
+class Found:
+    """What :func:`read_values` read: where, the plan, and the Windows version when it was read
+    (``surface``; None: the values are in the SoftwareProtectionPlatform key of Windows 7 and
+    later)."""
+
+    registry: Registry
+    change: Plan
+    host_list: HostList | None
+    disable: Dword | None
+    surface: Surface | None = None
+
+    def service_name(self, context: Context) -> str:
+        """The service to restart: slsvc on Windows Vista / Server 2008. A value read with any
+        answer but 2 showed the SoftwareProtectionPlatform key, so Windows 7 or later: sppsvc.
+        With nothing read, a restart that is due asks the version (one request)."""
+        if self.surface is None and self.host_list is None and self.disable is None:
+            due = self.change.changed or context.args["restart_service"] == "always"
+            if due and not context.check_mode:
+                self.surface = surface_for(read_version(context.session))
+        return self.surface.spp_service if self.surface is not None else wmi_service.SPPSVC
+
+
+def read_values(context: Context) -> Found:
+    """Read what the task manages and plan. Where StdRegProv says a value is missing with 2
+    (also the code of a missing key), the version is read: Windows Vista / Server 2008 keep the
+    values under ``…\\SL`` (windows/versions.py) and have no priority and weight."""
+    args = context.args
+    desired = context.request
+    wanted = args["disable_publishing"]
+    state = args["state"]
+    registry = Registry(context.session)
+    surface = None
+    try:
+        host_list = read_host_list(registry) if desired is not None else None
+        disable = read_disable(registry) if wanted is not None else None
+        if any(read is not None and read.no_key for read in (host_list, disable)):
+            version = read_version(context.session)
+            surface = surface_for(version)
+            check_entries(desired, version)
+            if surface.registry_key != registry.path:
+                registry = Registry(context.session, surface.registry_key)
+                host_list = read_host_list(registry) if desired is not None else None
+                disable = read_disable(registry) if wanted is not None else None
+        change = make_plan(host_list, desired, state, disable, wanted)
+        if host_list is None and (change.changed or context.diff):
+            # Not managed, but the records and the diff need it: read it now it matters.
+            host_list = read_host_list(registry)
+            change = make_plan(host_list, None, state, disable, wanted)
+    except RegistryError as error:
+        raise KmsError(f"reading failed: {error} {registry_advice(error.code)}") from None
+    return Found(registry, change, host_list, disable, surface)
 
 
 def entries_out(entries: tuple[PublishEntry, ...]) -> list[dict[str, Any]]:
@@ -145,7 +201,7 @@ def report(change: Plan, *, list_read: bool) -> dict[str, Any]:
     return result
 
 
-def diff(change: Plan) -> dict[str, Any]:
+def diff(change: Plan, path: str = VALUE_PATH) -> dict[str, Any]:
     """Before and after as the registry holds them: the REG_MULTI_SZ strings (null when there is
     no value) and, when managed, the DWORD."""
     before: dict[str, Any] = {FIELD: raw_out(change.before.raw)}
@@ -156,22 +212,29 @@ def diff(change: Plan) -> dict[str, Any]:
     return {
         "before": before,
         "after": after,
-        "before_header": VALUE_PATH,
-        "after_header": VALUE_PATH,
+        "before_header": path,
+        "after_header": path,
     }
 
 
 def write(
-    context: Context, registry: Registry, change: Plan, restart: bool, timeout: float
+    context: Context,
+    registry: Registry,
+    change: Plan,
+    restart: bool,
+    timeout: float,
+    *,
+    service: str = wmi_service.SPPSVC,
 ) -> dict[str, Any] | None:
-    """Write and restart sppsvc; on failure put back what was written and say what happened."""
+    """Write and restart sppsvc (``service``: slsvc on Windows Vista / Server 2008); on failure
+    put back what was written and say what happened."""
     written: list[str] = []
     stage = WRITE
     try:
         apply_plan(registry, change, written)
         if restart:
             stage = RESTART
-            wmi_service.restart(context.session, timeout=timeout)
+            wmi_service.restart(context.session, service, timeout=timeout)
     except TransportError:
         raise  # the host cannot be reached, so nothing can be put back either
     except KmsError as error:

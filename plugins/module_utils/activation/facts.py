@@ -10,6 +10,7 @@ key (reference/wsman-wire.md §4.2: PartialProductKey is the last group).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.volact.kms.plugins.module_utils.windows import hresult
@@ -122,12 +123,18 @@ def kms_host_facts(service: Service) -> dict[str, Any] | None:
     }
 
 
-def kms_client_facts(service: Service) -> dict[str, Any]:
+def kms_client_facts(service: Service, registry: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """How this machine finds a KMS host: pinned host and port (``slmgr /skms``), lookup domain
-    (``/skms-domain``), host caching (``/skhc``), and the host it last found in DNS (§2.6)."""
+    (``/skms-domain``), host caching (``/skhc``), and the host it last found in DNS (§2.6).
+
+    Where the service has no port property (Windows 7 / Server 2008 R2, whose class lacks it),
+    the pinned port is the registry value read anyway for the ``registry`` section."""
+    port = service.kms_port
+    if port is None and not service.has("KeyManagementServicePort") and registry is not None:
+        port = _registry_port(registry)
     return {
         "pinned_host": service.kms_machine,
-        "pinned_port": service.kms_port,
+        "pinned_port": port,
         "lookup_domain": service.lookup_domain,
         "host_caching": service.host_caching,
         "discovered_host": host_name(service.discovered_machine),
@@ -135,3 +142,12 @@ def kms_client_facts(service: Service) -> dict[str, Any]:
         "activation_interval": service.activation_interval,
         "renewal_interval": service.renewal_interval,
     }
+
+
+def _registry_port(section: Mapping[str, Any]) -> int | None:
+    """``KeyManagementServicePort`` from activation/registry.py's section, when usable."""
+    value = (section.get("values") or {}).get("KeyManagementServicePort") or {}
+    data = value.get("data")
+    if value.get("problem") or not isinstance(data, str) or not data.strip().isdigit():
+        return None
+    return int(data) or None

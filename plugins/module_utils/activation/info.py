@@ -2,12 +2,15 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Everything about one machine's volume activation, read in as few WS-Man requests as possible.
 
-Requests, in order (each class is read with one projected WQL query, never ``SELECT *``):
+Requests, in order (each class is read with one WQL query):
 
-1. ``SoftwareLicensingService``: host or client settings, KMS host statistics (1 request);
-2. ``SoftwareLicensingProduct``: the Windows and Office rows with a key (1 request);
-3. ``StdRegProv.EnumValues`` on the SoftwareProtectionPlatform key (1 request), then one
-   ``Get…Value`` per relevant value present: StdRegProv has no way to read several at once;
+1. ``SoftwareLicensingService``: host or client settings, KMS host statistics (1 request,
+   ``SELECT *``: its Version tells the Windows version, windows/versions.py);
+2. ``SoftwareLicensingProduct``: the Windows and Office rows with a key, with the properties this
+   version has (1 request);
+3. ``StdRegProv.EnumValues`` on the SoftwareProtectionPlatform key (``…\\SL`` on Windows Vista /
+   Server 2008; 1 request), then one ``Get…Value`` per relevant value present: StdRegProv has no
+   way to read several at once;
 4. on a KMS host with ``events`` on, ``Win32_NTLogEvent`` (1 request per page of events): only
    KMS hosts log 12290, 12293 and 12294, so clients are not asked.
 
@@ -123,9 +126,10 @@ def gather(session: CimSession, options: Options, now: dt.datetime) -> dict[str,
     """Read everything and return the ``kms_activation`` facts. ``now`` is the controller's clock
     (UTC): it dates the report, anchors the event window and turns grace minutes into a date."""
     service = spp.read_service(session)
-    products = spp.read_products(session, (spp.WINDOWS_APP_ID, *spp.OFFICE_APP_IDS))
+    surface = service.surface  # the product properties and the registry key of this Windows
+    products = spp.read_products(session, (spp.WINDOWS_APP_ID, *spp.OFFICE_APP_IDS), surface)
     windows, problem, office, others = _products(products, now)
-    registry = read_registry(session)
+    registry = read_registry(session, surface.registry_key)
     events, every_event = _events(session, options, service.is_kms_host, now)
     facts: dict[str, Any] = {
         "collected_at": iso(now),
@@ -140,7 +144,7 @@ def gather(session: CimSession, options: Options, now: dt.datetime) -> dict[str,
         "other_products": others,
         "is_kms_host": service.is_kms_host,
         "kms_host": kms_host_facts(service),
-        "kms_client": kms_client_facts(service),
+        "kms_client": kms_client_facts(service, registry),
         "registry": registry,
         "events": events,
     }

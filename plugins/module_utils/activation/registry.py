@@ -110,7 +110,9 @@ def decode_publish_list(entry: Mapping[str, Any]) -> dict[str, Any]:
     return {"present": True, "valid": True, "entries": entries, "raw": raw, "problem": None}
 
 
-def describe(found: Mapping[str, str] | None, read: Mapping[str, Any]) -> dict[str, Any]:
+def describe(
+    found: Mapping[str, str] | None, read: Mapping[str, Any], key: str = SPP_KEY
+) -> dict[str, Any]:
     """The report section from the key's listing (name -> type) and the values read. Pure."""
     values = {name: _absent(name) for name in DOCUMENTED_TYPES}
     listing = {name.casefold(): (name, kind) for name, kind in (found or {}).items()}
@@ -131,7 +133,7 @@ def describe(found: Mapping[str, str] | None, read: Mapping[str, Any]) -> dict[s
             entry["problem"] = judge(name, kind, data)
         values[name] = entry
     return {
-        "path": PATH,
+        "path": f"HKLM\\{key}",
         "key_exists": found is not None,
         "values": values,
         "publish_list": decode_publish_list(values[PUBLISH_LIST]),
@@ -139,13 +141,15 @@ def describe(found: Mapping[str, str] | None, read: Mapping[str, Any]) -> dict[s
     }
 
 
-def read_registry(session: CimSession) -> dict[str, Any]:
-    """List the key (1 request), then read each relevant value present (1 request each)."""
-    registry = Registry(session)
+def read_registry(session: CimSession, key: str = SPP_KEY) -> dict[str, Any]:
+    """List the key (1 request), then read each relevant value present (1 request each).
+    ``key``: the SoftwareProtectionPlatform key, or ``…\\SL`` on Windows Vista / Server 2008
+    (windows/versions.py)."""
+    registry = Registry(session, key)
     try:
         found = registry.enum_values()
     except TOLERATED as error:
-        section = describe({}, {})
+        section = describe({}, {}, key)
         section["problem"] = f"the key could not be listed: {error}"
         return section
     read: dict[str, Any] = {}
@@ -157,4 +161,4 @@ def read_registry(session: CimSession) -> dict[str, Any]:
             read[known] = registry.get(name, kind)
         except TOLERATED as error:
             read[known] = error
-    return describe(found, read)
+    return describe(found, read, key)

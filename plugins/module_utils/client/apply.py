@@ -4,7 +4,8 @@
 
 Reads cost two requests (``SoftwareLicensingService`` and the keyed ``SoftwareLicensingProduct``
 rows of the products in scope: WQL selects one class per query), plus ``Win32_OperatingSystem``
-only when the product rows cannot tell the edition. A converged machine costs exactly those two.
+only when the product rows cannot tell the edition, and on Windows 7 / Server 2008 R2 the pinned
+port's registry value when the task manages the host. A converged machine costs exactly those.
 Writes follow slmgr.vbs (wsman-wire.md §4.3): InstallProductKey then RefreshLicenseStatus, the
 client settings, then Activate on each product that is not licensed yet, and one read of the
 products afterwards to report the truth. A timed-out method may have run (§5.2): its product is
@@ -14,7 +15,7 @@ read again instead of calling it a second time.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ansible_collections.volact.kms.plugins.module_utils.client import activation as act
 from ansible_collections.volact.kms.plugins.module_utils.client.options import ClientRequest
@@ -27,14 +28,18 @@ from ansible_collections.volact.kms.plugins.module_utils.client.plan import (
 )
 from ansible_collections.volact.kms.plugins.module_utils.client.setup import (
     application_ids,
+    check_version,
     make_plan,
     needs_os_facts,
+    needs_registry_port,
+    registry_port,
 )
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError
 from ansible_collections.volact.kms.plugins.module_utils.licensing.channels import ChannelKind
 from ansible_collections.volact.kms.plugins.module_utils.windows.hresult import (
     SL_E_VL_NOT_ENOUGH_COUNT,
 )
+from ansible_collections.volact.kms.plugins.module_utils.windows.registry import Registry
 from ansible_collections.volact.kms.plugins.module_utils.windows.spp import (
     Product,
     Service,
@@ -51,6 +56,10 @@ from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import (
     WsmanFault,
 )
 from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
+
+# The client port's registry value (REG_SZ, kms-facts.md §2.2; the Windows 7 technical reference
+# ff793431 documents the same table): what SetKeyManagementServicePort writes.
+PORT_VALUE = "KeyManagementServicePort"
 
 
 class StepFailed(KmsError):
@@ -87,8 +96,16 @@ class Outcome:
 
 
 def read_state(session: CimSession, request: ClientRequest) -> Reading:
+    """The service first (``SELECT *``: its Version says what this Windows has), an option the
+    version cannot honour refused right away, then the products with the properties the version
+    has; on Windows 7 / Server 2008 R2 the pinned port from the registry when the host is
+    managed (one request more there: the class has no property for it)."""
     service = read_service(session)
-    products = read_products(session, application_ids(request.scope))
+    check_version(request, service)
+    products = read_products(session, application_ids(request.scope), service.surface)
+    if needs_registry_port(request, service):
+        data = Registry(session, service.surface.registry_key).get(PORT_VALUE, "REG_SZ")
+        service = replace(service, kms_port=registry_port(data))
     reading = Reading(service, products)
     if needs_os_facts(request, products, service):
         rows = session.query(OS_WQL, types=OS_TYPES)
@@ -145,7 +162,8 @@ def _install(spp: Spp, session: CimSession, outcome: Outcome, plan: ProductPlan)
         pass  # the key may be installed all the same: read before deciding
     except WsmanFault as error:
         raise StepFailed(step, error, outcome.changed) from None
-    products = read_products(session, application_ids(outcome.request.scope))
+    surface = outcome.reading.service.surface
+    products = read_products(session, application_ids(outcome.request.scope), surface)
     if locate(plan, products) is None:
         raise StepFailed(
             step,
@@ -191,7 +209,7 @@ def _check_installed(outcome: Outcome) -> None:
 def _attempt(spp: Spp, product: Product) -> tuple[str, int | None]:
     """Activate once: ("ok" | "timeout" | "fault", HRESULT)."""
     try:
-        spp.activate(product.id)
+        spp.activate(product)
     except OperationTimedOut:
         return "timeout", None
     except WsmanFault as fault:  # a fault, or a ReturnValue (spp_methods.MethodFailed)
@@ -235,7 +253,8 @@ def activate_all(spp: Spp, session: CimSession, outcome: Outcome) -> None:
         outcome.activations.append((plan, state))
     if not attempts:
         return
-    outcome.products = read_products(session, application_ids(request.scope))
+    surface = outcome.reading.service.surface
+    outcome.products = read_products(session, application_ids(request.scope), surface)
     for plan, result, code in attempts:
         product = locate(plan, outcome.products)
         host = kms_host_text(outcome, product)
@@ -260,13 +279,14 @@ def converge(session: CimSession, request: ClientRequest, check_mode: bool) -> O
     outcome.warnings.extend(plan.warnings)
     if check_mode:
         outcome.changed = plan.changed
-        activate_all(Spp(session, reading.service.version), session, outcome)
+        activate_all(Spp(session, reading.service), session, outcome)
         return outcome
-    spp = Spp(session, reading.service.version)
+    spp = Spp(session, reading.service)
     try:
         apply_writes(spp, session, outcome)
         if plan.installs:
-            outcome.products = read_products(session, application_ids(request.scope))
+            surface = reading.service.surface
+            outcome.products = read_products(session, application_ids(request.scope), surface)
             _check_installed(outcome)
         activate_all(spp, session, outcome)
     except StepFailed as failure:

@@ -41,6 +41,7 @@ from ansible_collections.volact.kms.plugins.module_utils.licensing.channels impo
     conversion_needed,
 )
 from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import ProductKey, mask_key
+from ansible_collections.volact.kms.plugins.module_utils.windows import versions
 from ansible_collections.volact.kms.plugins.module_utils.windows.spp import (
     OFFICE_APP_IDS,
     WINDOWS_APP_ID,
@@ -58,6 +59,40 @@ class RefusedError(KmsError):
 def application_ids(scope: Scope) -> tuple[str, ...]:
     ids = (WINDOWS_APP_ID,) if scope.windows else ()
     return ids + (OFFICE_APP_IDS if scope.office else ())
+
+
+def check_version(request: ClientRequest, service: Service) -> None:
+    """Refuse (:class:`versions.UnsupportedOption`) an option the machine's Windows version
+    cannot honour, before anything is written: a client port before Windows 7 / Server 2008 R2,
+    host caching before them, a lookup domain before Windows 8 / Server 2012. Clearing a lookup
+    domain is no refusal: a version without one has none to clear."""
+    wanted: list[tuple[str, versions.Requirement]] = []
+    if request.kms_port is not None:
+        wanted.append(("kms_port", versions.CLIENT_PORT))
+    if request.lookup_domain is not None:
+        wanted.append(("lookup_domain", versions.LOOKUP_DOMAIN))
+    if request.host_caching is not None:
+        wanted.append(("host_caching", versions.HOST_CACHING))
+    versions.require(wanted, service.version)
+
+
+def needs_registry_port(request: ClientRequest, service: Service) -> bool:
+    """Whether the pinned port must be read from the registry: the task manages the host, and
+    the service has the port's methods but not its property (Windows 7 / Server 2008 R2, whose
+    class has no KeyManagementServicePort, older-windows-office-adba.md §1.2)."""
+    surface = service.surface
+    return (
+        request.manages_host
+        and not service.has("KeyManagementServicePort")
+        and "SetKeyManagementServicePort" in surface.service_methods
+    )
+
+
+def registry_port(data: object) -> int | None:
+    """The client port as the registry holds it (REG_SZ, kms-facts.md §2.2); None when unset or
+    unusable, so a port the task wants is written again."""
+    text = data.strip() if isinstance(data, str) else ""
+    return int(text) if text.isdigit() and 1 <= int(text) <= 65535 else None
 
 
 def needs_os_facts(request: ClientRequest, products: Sequence[Product], service: Service) -> bool:

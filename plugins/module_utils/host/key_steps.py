@@ -76,7 +76,8 @@ class KeySteps(RunState):
         if not is_host_product(found):
             raise self._stop(not_a_host_key_message(key, found))
         try:
-            Registry(self.session).set(VERSION_VALUE, "REG_SZ", self.svc.version)
+            registry = Registry(self.session, self.svc.surface.registry_key)
+            registry.set(VERSION_VALUE, "REG_SZ", self.svc.version)
         except (WsmanFault, KmsError) as error:
             self._error(f"writing the registry value {VERSION_VALUE} failed: {error}")
         return found
@@ -85,7 +86,7 @@ class KeySteps(RunState):
         step = f"Activate of the KMS host key {key.masked} ({host.name})"
         self.stale = True
         try:
-            self.spp.activate(host.id)
+            self.spp.activate(host)
         except OperationTimedOut as fault:
             # The call may have run (wsman-wire.md §5.2): read the product again and say what is.
             self._read_spp()
@@ -151,13 +152,14 @@ class KeySteps(RunState):
             self._refresh()
         self.restart_needed = True
         self._read_spp()
-        remaining = {p.id for p in host_products(self.products)}
-        for product in targets:
-            if product.id not in remaining:
+        remaining = {p.id: p for p in host_products(self.products)}
+        for target in targets:
+            product = remaining.get(target.id)
+            if product is None:
                 continue
             self.stale = True
             try:
-                self.spp.uninstall_product_key(product.id)
+                self.spp.uninstall_product_key(product)
             except WsmanFault as fault:
                 self._error(
                     fault_message(
@@ -166,6 +168,6 @@ class KeySteps(RunState):
                     fault.hresult,
                 )
         try:
-            Registry(self.session).delete(VERSION_VALUE)
+            Registry(self.session, self.svc.surface.registry_key).delete(VERSION_VALUE)
         except (WsmanFault, KmsError) as error:
             self._error(f"deleting the registry value {VERSION_VALUE} failed: {error}")

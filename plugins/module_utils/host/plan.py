@@ -22,7 +22,7 @@ from ansible_collections.volact.kms.plugins.module_utils.licensing.editions impo
     select_gvlk,
 )
 from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import ProductKey, mask_key
-from ansible_collections.volact.kms.plugins.module_utils.windows import hresult
+from ansible_collections.volact.kms.plugins.module_utils.windows import hresult, versions
 from ansible_collections.volact.kms.plugins.module_utils.windows.spp import Product, Service
 from ansible_collections.volact.kms.plugins.module_utils.windows.spp_methods import (
     CLIENT_SETTINGS,
@@ -132,6 +132,27 @@ def parse_request(args: Mapping[str, Any]) -> HostKeyRequest:
         firewall=args.get("firewall"),
         restart_service=str(args.get("restart_service") or "auto"),
     )
+
+
+# What each option needs of the machine's Windows version (windows/versions.py): the host
+# settings' methods arrive with Windows 7 / Server 2008 R2 (the intervals are on every version),
+# MSFT_NetFirewallRule with Windows 8 / Server 2012.
+REQUIREMENTS: Mapping[str, versions.Requirement] = {
+    "listening_port": versions.LISTENING_PORT,
+    "dns_publishing": versions.DNS_PUBLISHING,
+    "low_priority": versions.LOW_PRIORITY,
+    "host_caching": versions.HOST_CACHING,
+    "firewall": versions.FIREWALL,
+}
+
+
+def check_version(request: HostKeyRequest, service: Service) -> None:
+    """Refuse (:class:`versions.UnsupportedOption`) the first option the machine's version
+    cannot honour, naming the option, the version and the first version that has it."""
+    given = [name for name in request.settings if name in REQUIREMENTS]
+    if request.firewall is not None:
+        given.append("firewall")
+    versions.require(((name, REQUIREMENTS[name]) for name in given), service.version)
 
 
 # Products --------------------------------------------------------------------------------------

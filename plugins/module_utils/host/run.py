@@ -3,11 +3,13 @@
 """One ``kms_host_key`` run on one machine: read, compare, change what differs, restart sppsvc
 when a change needs it, read back, report.
 
-A converged run only reads: SoftwareLicensingProduct and SoftwareLicensingService (two classes,
+A converged run only reads: SoftwareLicensingService and SoftwareLicensingProduct (two classes,
 two queries; WQL cannot join them) and, when the firewall rule is managed, MSFT_NetFirewallRule
-(another namespace, a third query). Writes follow slmgr.vbs (wsman-wire.md §4.3): InstallProductKey
-then RefreshLicenseStatus and the ``KeyManagementServiceVersion`` value; Activate on the product;
-one Set… method per differing setting. Once a host key is in, a later failure does not stop the
+(another namespace, a third query). An option the machine's Windows version cannot honour
+(windows/versions.py) fails the task right after the two reads, before anything is written.
+Writes follow slmgr.vbs (wsman-wire.md §4.3): InstallProductKey then RefreshLicenseStatus and the
+``KeyManagementServiceVersion`` value; Activate on the product; one Set… method per differing
+setting. Once a host key is in, a later failure does not stop the
 run: the remaining steps and the restart still happen, and the task fails at the end naming the
 first failure, so the machine is never left half-configured without saying so.
 
@@ -25,6 +27,7 @@ from ansible_collections.volact.kms.plugins.module_utils.host.key_steps import K
 from ansible_collections.volact.kms.plugins.module_utils.host.plan import (
     ABSENT,
     HostKeyRequest,
+    check_version,
     fault_message,
     host_facts,
     host_products,
@@ -98,17 +101,18 @@ class HostKeyRun(KeySteps):
         before the host settings, then read again. The restart after the settings still follows
         when they need one. With restart_service=never the host settings wait for the next run
         (``_settings``)."""
-        self._plan("restart the Software Protection service (sppsvc) so the host key takes effect")
+        surface = self.svc.surface
+        self._plan(f"restart the {surface.service_label} so the host key takes effect")
         try:
-            wmi_service.restart(self.session)
+            wmi_service.restart(self.session, surface.spp_service)
         except (WsmanFault, KmsError) as error:
             self.restart_failed = True
             code = error.hresult if isinstance(error, WsmanFault) else None
             raise self._stop(
-                f"restarting the Software Protection service (sppsvc) before the host settings "
+                f"restarting the {surface.service_label} before the host settings "
                 f"failed: {error} The host key is stored, but the machine takes host settings "
-                "only once sppsvc runs with it: fix the cause (System event log), start sppsvc, "
-                "and run the task again.",
+                f"only once {surface.spp_service} runs with it: fix the cause (System event log), "
+                f"start {surface.spp_service}, and run the task again.",
                 code,
             ) from None
         self.restarted = True
@@ -140,18 +144,20 @@ class HostKeyRun(KeySteps):
         # "always" is what a handler asks for: one restart per host, whatever this run changed.
         if mode == "never" or (mode == "auto" and not self.restart_needed):
             return
-        self._plan("restart the Software Protection service (sppsvc)")
+        surface = self.svc.surface
+        self._plan(f"restart the {surface.service_label}")
         if self.check:
             return
         try:
-            wmi_service.restart(self.session)
+            wmi_service.restart(self.session, surface.spp_service)
         except (WsmanFault, KmsError) as error:
             self.restart_failed = True
             code = error.hresult if isinstance(error, WsmanFault) else None
+            name = surface.spp_service
             self._error(
-                f"restarting the Software Protection service (sppsvc) failed: {error} The host "
-                "key and settings are stored but take effect only when sppsvc starts: fix the "
-                "cause (System event log), start sppsvc, and run the task again.",
+                f"restarting the {surface.service_label} failed: {error} The host key and "
+                f"settings are stored but take effect only when {name} starts: fix the cause "
+                f"(System event log), start {name}, and run the task again.",
                 code,
             )
             return
@@ -174,6 +180,8 @@ class HostKeyRun(KeySteps):
 
     def run(self, want_diff: bool) -> dict[str, Any]:
         self._read_spp()
+        # What this Windows version cannot do is refused before anything else is sent.
+        check_version(self.request, self.svc)
         if self.request.firewall is not None:
             self.rule = wmi_firewall.read_rule(self.session)
             if self.rule is None:

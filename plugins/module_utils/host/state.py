@@ -2,9 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The state one ``kms_host_key`` run carries: what was read, what changed, what failed.
 
-Reading is SoftwareLicensingProduct (Windows and Office rows with a key) and
-SoftwareLicensingService, one query each; the steps in :mod:`host_key_keys` and
-:mod:`host_key_run` record their changes and errors here.
+Reading is SoftwareLicensingService, then SoftwareLicensingProduct (Windows and Office rows with a
+key, the properties of the service's Windows version), one query each; the steps in
+:mod:`host_key_keys` and :mod:`host_key_run` record their changes and errors here.
 """
 
 from __future__ import annotations
@@ -74,11 +74,13 @@ class RunState:
         self.firewall_after: bool | None = None
         self.predicted: dict[str, Any] = {}
         self.absent_targets: list[str] = []
+        self._spp: Spp | None = None
 
     # Reading -----------------------------------------------------------------------------------
     def _read_spp(self) -> None:
-        self.products = read_products(self.session, APPLICATIONS)
+        # The service first: its Version says which product properties this Windows has.
         self.service = read_service(self.session)
+        self.products = read_products(self.session, APPLICATIONS, self.service.surface)
         self.stale = False
 
     @property
@@ -89,7 +91,10 @@ class RunState:
 
     @property
     def spp(self) -> Spp:
-        return Spp(self.session, self.svc.version)
+        # One for the run: on Windows Vista / Server 2008 it reads the service's identity once.
+        if self._spp is None:
+            self._spp = Spp(self.session, self.svc)
+        return self._spp
 
     def _windows_channel(self) -> str | None:
         for product in self.products:

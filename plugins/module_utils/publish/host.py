@@ -13,7 +13,7 @@ domain, so order means nothing to Windows and a list that only differs in order 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ansible_collections.volact.kms.plugins.module_utils.dns.names import normalize_domain
@@ -28,7 +28,9 @@ from ansible_collections.volact.kms.plugins.module_utils.publish.domain_list imp
     published_records,
     reconcile,
 )
+from ansible_collections.volact.kms.plugins.module_utils.windows import versions
 from ansible_collections.volact.kms.plugins.module_utils.windows.registry import (
+    ERROR_FILE_NOT_FOUND,
     SPP_KEY,
     Registry,
     RegistryError,
@@ -36,8 +38,11 @@ from ansible_collections.volact.kms.plugins.module_utils.windows.registry import
 from ansible_collections.volact.kms.plugins.module_utils.windows.spp import (
     OFFICE_APP_IDS,
     WINDOWS_APP_ID,
+    Service,
     read_products,
+    read_service,
 )
+from ansible_collections.volact.kms.plugins.module_utils.windows.versions import PRIORITY_WEIGHT
 from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import OperationTimedOut
 from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 
@@ -52,12 +57,7 @@ WBEM_E_TYPE_MISMATCH = 0x80041005
 # workgroup when PartOfDomain is false. One enumeration, and one more for the KMS role.
 COMPUTER_WQL = "SELECT DNSHostName, Domain, PartOfDomain FROM Win32_ComputerSystem"
 COMPUTER_TYPES = {"DNSHostName": "string", "Domain": "string", "PartOfDomain": "boolean"}
-ROLE_TYPES = {
-    "IsKeyManagementServiceMachine": "uint32",
-    "KeyManagementServiceListeningPort": "uint32",
-    "KeyManagementServiceDnsPublishing": "boolean",
-}
-ROLE_WQL = f"SELECT {', '.join(ROLE_TYPES)} FROM SoftwareLicensingService"
+VERSION_WQL = "SELECT Version FROM SoftwareLicensingService"
 
 
 class MalformedListError(KmsError):
@@ -90,6 +90,8 @@ class HostList:
     texts: tuple[str, ...] = ()  # the host's own text of each entry, parallel to ``entries``
     malformed: tuple[Malformed, ...] = ()
     wrong_type: bool = False  # a value of another type: its data is unknown to us
+    # StdRegProv answered 2: the value is missing, and maybe the whole key (read_location).
+    no_key: bool = field(default=False, compare=False)
 
 
 def decode_host_list(values: object) -> HostList:
@@ -131,7 +133,8 @@ def wrong_type_list() -> HostList:
 def read_host_list(registry: Registry) -> HostList:
     """One request: StdRegProv GetMultiStringValue."""
     try:
-        return decode_host_list(registry.get(FIELD, "REG_MULTI_SZ"))
+        data, code = registry.read(FIELD, "REG_MULTI_SZ")
+        return replace(decode_host_list(data), no_key=code == ERROR_FILE_NOT_FOUND)
     except RegistryError as error:
         if error.code == WBEM_E_TYPE_MISMATCH:
             return wrong_type_list()
@@ -144,6 +147,7 @@ class Dword:
 
     value: int | None = None
     wrong_type: bool = False
+    no_key: bool = field(default=False, compare=False)  # as HostList.no_key
 
     @property
     def disabled(self) -> bool:
@@ -155,12 +159,27 @@ class Dword:
 def read_disable(registry: Registry) -> Dword:
     """One request: StdRegProv GetDWORDValue."""
     try:
-        value = registry.get(DISABLE_PUBLISHING, "REG_DWORD")
+        value, code = registry.read(DISABLE_PUBLISHING, "REG_DWORD")
     except RegistryError as error:
         if error.code == WBEM_E_TYPE_MISMATCH:
             return Dword(None, wrong_type=True)
         raise
-    return Dword(None if value is None else int(value))
+    return Dword(None if value is None else int(value), no_key=code == ERROR_FILE_NOT_FOUND)
+
+
+def read_version(session: CimSession) -> str:
+    """``SoftwareLicensingService.Version`` alone (one request; a property every version has)."""
+    rows = session.query(VERSION_WQL, types={"Version": "string"})
+    return str(rows[0].get("Version") or "") if rows else ""
+
+
+def check_entries(desired: Sequence[PublishEntry] | None, version: str) -> None:
+    """Refuse priority and weight where Windows has none (Windows Vista / Server 2008: "Only
+    Windows 7 and Windows Server 2008 R2 provide the priority and weight parameters", kms-facts
+    §2.3), naming the entry, the version and the first version that has them."""
+    for index, entry in enumerate(desired or ()):
+        if entry.priority is not None or entry.weight is not None:
+            versions.require([(f"domains[{index}] ({entry.domain})", PRIORITY_WEIGHT)], version)
 
 
 @dataclass(frozen=True)
@@ -264,6 +283,18 @@ class HostFacts:
     dns_publishing: bool
 
 
+def role_row(service: Service) -> dict[str, Any]:
+    """The KMS role as :func:`facts_from_rows` reads it, from the service as read (a property
+    the version lacks, Vista's listening port and publishing switch, is left out: the defaults
+    apply)."""
+    row: dict[str, Any] = {"IsKeyManagementServiceMachine": int(service.is_kms_host)}
+    if service.has("KeyManagementServiceListeningPort"):
+        row["KeyManagementServiceListeningPort"] = service.listening_port
+    if service.has("KeyManagementServiceDnsPublishing"):
+        row["KeyManagementServiceDnsPublishing"] = service.dns_publishing
+    return row
+
+
 def facts_from_rows(computer: Mapping[str, Any], role: Mapping[str, Any]) -> HostFacts:
     port = role.get("KeyManagementServiceListeningPort") or DEFAULT_PORT  # 0 off a KMS host
     publishing = role.get("KeyManagementServiceDnsPublishing")
@@ -286,12 +317,12 @@ def read_host_facts(session: CimSession) -> HostFacts:
     /ipk), so a host key that is installed makes a KMS host all the same: its records are the
     ones it publishes once sppsvc has started again, which is what ``expected_records`` gives."""
     computers = session.query(COMPUTER_WQL, types=COMPUTER_TYPES)
-    roles = session.query(ROLE_WQL, types=ROLE_TYPES)
-    facts = facts_from_rows(computers[0] if computers else {}, roles[0] if roles else {})
+    service = read_service(session)  # SELECT *: valid on every version (windows/spp.py)
+    facts = facts_from_rows(computers[0] if computers else {}, role_row(service))
     if facts.is_kms_host:
         return facts
-    installed = host_products(read_products(session, (WINDOWS_APP_ID, *OFFICE_APP_IDS)))
-    return replace(facts, is_kms_host=bool(installed))
+    products = read_products(session, (WINDOWS_APP_ID, *OFFICE_APP_IDS), service.surface)
+    return replace(facts, is_kms_host=bool(host_products(products)))
 
 
 def expected_records(plan: Plan, facts: HostFacts) -> tuple[list[dict[str, Any]] | None, str]:

@@ -82,6 +82,11 @@ class Registry:
     def get(self, name: str, kind: str) -> Any:
         """The value's data, or None when the value (or the key) does not exist: ReturnValue 1
         or 2 (``MISSING_ON_READ``)."""
+        return self.read(name, kind)[0]
+
+    def read(self, name: str, kind: str) -> tuple[Any, int]:
+        """(data, ReturnValue) in one request: the data as :meth:`get` gives it, and the code,
+        which tells a caller that must know it that the key itself may be missing (2)."""
         getter, _setter, data, data_type = _KINDS[kind]
         result = self.session.invoke(
             CLASS,
@@ -91,11 +96,12 @@ class Registry:
             namespace=NAMESPACE,
             types={data: data_type},
         )
-        if result.return_value in MISSING_ON_READ:
-            return None
-        if result.return_value:
-            raise RegistryError(getter, self.path, name, result.return_value)
-        return result.out.get(data)
+        code = result.return_value or 0
+        if code in MISSING_ON_READ:
+            return None, code
+        if code:
+            raise RegistryError(getter, self.path, name, code)
+        return result.out.get(data), code
 
     def enum_values(self) -> dict[str, str] | None:
         """Every value of the key and its type name (``REG_SZ``...), in one request; None when

@@ -4,14 +4,27 @@
 
 ``SoftwareLicensingService`` (one instance, key ``Version``) holds the machine-wide settings and
 the KMS host statistics; ``SoftwareLicensingProduct`` (key ``ID``) one row per installed license
-(reference/wsman-wire.md §4.1, §4.2; the slmgr map in kms-facts.md §2.6). Queries name the
-properties they need: ``SELECT *`` on SoftwareLicensingProduct can exceed MaxEnvelopeSize (§5.1).
+(reference/wsman-wire.md §4.1, §4.2; the slmgr map in kms-facts.md §2.6).
+
+Each Windows version has its own surface (windows/versions.py), and WMI refuses a query that names
+a property the class lacks. The service is therefore read first, with ``SELECT *``: one instance
+of a few KB (3 KB from the lab's images, about 4 KB estimated for the ~40 properties of Server
+2019), far inside MaxEnvelopeSize (150 KB on WinRM 2.0, §5.1), and the only query that names no
+property, so it is valid on every version; its ``Version`` then picks the product query's
+property list. The request count stays what it was (docs/windows-versions.md has the figures). The
+alternatives cost a request more on every machine (a version probe before a projected query) or
+send names an old version lacks (try the modern list, fall back on the fault). ``SELECT *`` also
+brings properties this collection never uses, among them ``OA3xOriginalProductKey`` on Windows 8
+and later (the full key in the firmware of an OEM machine): rows are cut to ``SERVICE_TYPES`` at
+once, so no full key is kept, returned or logged (the wire log masks keys to their last group).
+The product query stays projected: ``SELECT *`` on SoftwareLicensingProduct can exceed
+MaxEnvelopeSize (§5.1).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError
@@ -21,6 +34,11 @@ from ansible_collections.volact.kms.plugins.module_utils.licensing.channels impo
     parse_channel,
 )
 from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import ProductKey
+from ansible_collections.volact.kms.plugins.module_utils.windows.versions import (
+    MODERN,
+    Surface,
+    surface_for,
+)
 from ansible_collections.volact.kms.plugins.module_utils.wsman.messages import quote_wql
 from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 
@@ -198,25 +216,32 @@ def _count(value: Any) -> int | None:
     return int(value)
 
 
-def products_wql(application_ids: Iterable[str] = (WINDOWS_APP_ID,)) -> str:
+def products_wql(
+    application_ids: Iterable[str] = (WINDOWS_APP_ID,), surface: Surface = MODERN
+) -> str:
     """The products with a key installed, as slmgr.vbs selects them (``PartialProductKey <>
-    null``), for the given applications."""
+    null``), for the given applications, naming only the properties ``surface`` has."""
     ids = " OR ".join(f"ApplicationID = {quote_wql(app)}" for app in application_ids)
     return (
-        f"SELECT {', '.join(PRODUCT_TYPES)} FROM {PRODUCT_CLASS} "
+        f"SELECT {', '.join(surface.product_properties)} FROM {PRODUCT_CLASS} "
         f"WHERE PartialProductKey IS NOT NULL AND ({ids})"
     )
 
 
 def service_wql() -> str:
-    return f"SELECT {', '.join(SERVICE_TYPES)} FROM {SERVICE_CLASS}"
+    """``SELECT *``: the one query valid on every version (module docstring)."""
+    return f"SELECT * FROM {SERVICE_CLASS}"
 
 
 def read_products(
-    session: CimSession, application_ids: Iterable[str] = (WINDOWS_APP_ID,)
+    session: CimSession,
+    application_ids: Iterable[str] = (WINDOWS_APP_ID,),
+    surface: Surface = MODERN,
 ) -> list[Product]:
-    rows = session.query(products_wql(application_ids), types=PRODUCT_TYPES)
-    return [Product.from_row(row) for row in rows]
+    """The keyed products (one request), with the properties ``surface`` has."""
+    wql = products_wql(application_ids, surface)
+    types = {name: PRODUCT_TYPES[name] for name in surface.product_properties}
+    return [Product.from_row(row) for row in session.query(wql, types=types)]
 
 
 def primary_windows_product(products: Sequence[Product]) -> Product | None:
@@ -264,6 +289,17 @@ class Service:
     activation_interval: int | None
     renewal_interval: int | None
     requests: Mapping[str, int | None]
+    # The properties the host returned (of SERVICE_TYPES): what this version's class has.
+    properties: frozenset[str] = field(default=frozenset(), compare=False)
+
+    @property
+    def surface(self) -> Surface:
+        """What this machine's Software Protection classes have (windows/versions.py)."""
+        return surface_for(self.version)
+
+    def has(self, prop: str) -> bool:
+        """Whether the host returned ``prop`` (``SELECT *`` brings every property it has)."""
+        return prop in self.properties
 
     @property
     def build(self) -> int | None:
@@ -298,11 +334,23 @@ class Service:
             activation_interval=row.get("VLActivationInterval"),
             renewal_interval=row.get("VLRenewalInterval"),
             requests={c.lower(): _count(row.get(f"{prefix}{c}Requests")) for c in counters},
+            properties=frozenset(name for name in SERVICE_TYPES if name in row),
         )
 
 
+def known_properties(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row's ``SERVICE_TYPES`` properties under their MOF names (WMI names are not case
+    sensitive)."""
+    names = {name.casefold(): name for name in SERVICE_TYPES}
+    return {names[key.casefold()]: value for key, value in row.items() if key.casefold() in names}
+
+
 def read_service(session: CimSession) -> Service:
-    rows = session.query(service_wql(), types=SERVICE_TYPES)
+    """The one ``SoftwareLicensingService`` instance (one request, ``SELECT *``). Only the
+    ``SERVICE_TYPES`` properties are decoded: what ``SELECT *`` brings beyond them (the OEM
+    firmware key among them) is skipped unread."""
+    rows = session.query(service_wql(), types=SERVICE_TYPES, keep=SERVICE_TYPES)
+    rows = [known_properties(row) for row in rows]
     if len(rows) != 1:
         raise ProductSelectionError(
             f"expected one {SERVICE_CLASS} instance, the host returned {len(rows)}; is the "

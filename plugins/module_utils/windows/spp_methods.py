@@ -23,6 +23,12 @@ from ansible_collections.volact.kms.plugins.module_utils.windows.spp import (
     ACTIVATE_TIMEOUT,
     PRODUCT_CLASS,
     SERVICE_CLASS,
+    Product,
+    Service,
+)
+from ansible_collections.volact.kms.plugins.module_utils.windows.versions import (
+    Surface,
+    surface_for,
 )
 from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import WsmanFault
 from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
@@ -129,7 +135,7 @@ CLIENT_SETTINGS: Mapping[str, Setting] = {
         clear_method="ClearKeyManagementServicePort",
     ),
     # UNCONFIRMED method names in a Microsoft document (kms-facts.md §2.6): used by slmgr
-    # /skms-domain on Windows 8.1 and later.
+    # /skms-domain; Windows 8 / Server 2012 and later (windows/versions.py).
     "lookup_domain": Setting(
         "SetKeyManagementServiceLookupDomain",
         "LookupDomain",
@@ -147,22 +153,40 @@ CLIENT_SETTINGS: Mapping[str, Setting] = {
 }
 
 
-class Spp:
-    """SPP methods on one machine. ``version`` is the SoftwareLicensingService key."""
+class UnsupportedMethod(KmsError):
+    """A method the machine's version does not have was about to be sent: a defect in this
+    collection (options are refused earlier, windows/versions.py), stopped before the wire."""
 
-    def __init__(self, session: CimSession, version: str) -> None:
+
+class Spp:
+    """SPP methods on one machine, each one request, on the instance's key: ``Version`` for the
+    service, ``ID`` for a product. Both are "Qualifiers: Key" on every version's class page
+    (MS-SLS7, MS-SLP7; the Vista pages too, MS-VISTA @66168cfa).
+
+    ``service`` is the SoftwareLicensingService read (its ``Version`` picks the surface,
+    windows/versions.py), or just its Version string. A method the surface lacks raises
+    :class:`UnsupportedMethod` unsent."""
+
+    def __init__(self, session: CimSession, service: Service | str) -> None:
         self.session = session
-        self.version = version
+        self.version = service if isinstance(service, str) else service.version
+        self.surface: Surface = surface_for(self.version)
 
     def _service(
         self, method: str, params: Mapping[str, Any] | None = None, types: Any = None
     ) -> None:
+        if method not in self.surface.service_methods:
+            raise UnsupportedMethod(
+                f"{SERVICE_CLASS}.{method} does not exist on {self.surface.name} "
+                f"(SoftwareLicensingService {self.version}); nothing was sent."
+            )
         result = self.session.invoke(
             SERVICE_CLASS, method, params, {"Version": self.version}, param_types=types
         )
         _check(method, result.return_value)
 
-    def _product(self, product_id: str, method: str, timeout: float | None = None) -> None:
+    def _product(self, product: Product | str, method: str, timeout: float | None = None) -> None:
+        product_id = product if isinstance(product, str) else product.id
         result = self.session.invoke(
             PRODUCT_CLASS, method, None, {"ID": product_id}, timeout=timeout
         )
@@ -177,13 +201,13 @@ class Spp:
     def clear_product_key_from_registry(self) -> None:
         self._service("ClearProductKeyFromRegistry")
 
-    def activate(self, product_id: str, timeout: float = ACTIVATE_TIMEOUT) -> None:
-        """Activate one product. An :class:`OperationTimedOut` means the outcome is unknown:
-        the caller re-reads the product (wsman-wire.md §5.2)."""
-        self._product(product_id, "Activate", timeout)
+    def activate(self, product: Product | str, timeout: float = ACTIVATE_TIMEOUT) -> None:
+        """Activate one product (a row as read, or its ID). An :class:`OperationTimedOut` means
+        the outcome is unknown: the caller re-reads the product (wsman-wire.md §5.2)."""
+        self._product(product, "Activate", timeout)
 
-    def uninstall_product_key(self, product_id: str) -> None:
-        self._product(product_id, "UninstallProductKey")
+    def uninstall_product_key(self, product: Product | str) -> None:
+        self._product(product, "UninstallProductKey")
 
     def apply(self, setting: Setting, value: Any) -> None:
         """Set a setting, or clear it (back to Windows' default) when ``value`` is None."""

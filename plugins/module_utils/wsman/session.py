@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeAlias
 
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
@@ -142,14 +142,15 @@ class CimSession:
         namespace: str | None = None,
         types: TypeHints | None = None,
         timeout: float | None = None,
+        keep: Collection[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Run a WQL query and return every row. OptimizeEnumeration brings the first page in the
         Enumerate reply, so a small result costs one request; later pages are pulled. If anything
         fails while an enumeration is open, it is released before the error propagates.
 
-        Rows hold only the properties the query selects (:func:`selected_names`); the others a
-        host may send are skipped unread."""
-        found = self._enumerate(wql, namespace, types, timeout, mode=None)
+        Rows hold only the properties the query selects (:func:`selected_names`), or with
+        ``keep`` (``SELECT *``) only those names; the others a host sends are skipped unread."""
+        found = self._enumerate(wql, namespace, types, timeout, mode=None, keep=keep)
         return [row for row, _reference in found]
 
     def query_with_references(
@@ -174,9 +175,12 @@ class CimSession:
         timeout: float | None,
         *,
         mode: str | None,
+        keep: Collection[str] | None = None,
     ) -> list[tuple[dict[str, Any], EndpointReference | None]]:
         parse_hints(types)  # a bad hint fails before anything is sent
         wanted = selected_names(wql)
+        if keep is not None:
+            wanted = frozenset(name.lower() for name in keep)
         ns = self._ns(namespace)
         header = self._header(timeout)
         request = enumerate_request(ns, wql, self.max_elements, mode=mode, header=header)

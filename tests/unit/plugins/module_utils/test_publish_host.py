@@ -15,7 +15,7 @@ from ansible_collections.volact.kms.plugins.module_utils.publish.domain_list imp
 )
 from ansible_collections.volact.kms.plugins.module_utils.publish.host import (
     COMPUTER_WQL,
-    ROLE_WQL,
+    VERSION_WQL,
     Dword,
     HostFacts,
     MalformedListError,
@@ -185,10 +185,9 @@ def test_a_plan_applied_is_converged_and_means_what_was_asked(current, desired, 
 
 def test_facts_come_from_named_properties_only() -> None:
     assert COMPUTER_WQL == "SELECT DNSHostName, Domain, PartOfDomain FROM Win32_ComputerSystem"
-    assert ROLE_WQL == (
-        "SELECT IsKeyManagementServiceMachine, KeyManagementServiceListeningPort, "
-        "KeyManagementServiceDnsPublishing FROM SoftwareLicensingService"
-    )
+    # The KMS role comes from SoftwareLicensingService as every module reads it (SELECT *, valid
+    # on every Windows version); the version alone, where the key may be missing, by name.
+    assert VERSION_WQL == "SELECT Version FROM SoftwareLicensingService"
     facts = facts_from_rows(
         {"DNSHostName": "KMS1", "Domain": "Corp.Example", "PartOfDomain": True},
         {
