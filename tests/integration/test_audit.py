@@ -39,7 +39,9 @@ PLAYBOOK = Path(__file__).resolve().parents[2] / "playbooks" / "audit.yml"
 EMPTY = "empty.lab.test"
 LAB_SHAPE = LabShape(
     machines=(
-        MachineShape("kms1", "ws2022-standard", CORP, role="kms_host"),
+        MachineShape(
+            "kms1", "ws2022-standard", CORP, role="kms_host", license_packs=("office2021",)
+        ),
         MachineShape("kms2", "ws2022-datacenter", BRANCH, role="kms_host"),
         MachineShape("pc001", "win11-pro", CORP, initial_key=KeyKind.RETAIL, language="fr-FR"),
         MachineShape("pc002", "win10-enterprise", BRANCH, initial_key=KeyKind.MAK),

@@ -21,7 +21,9 @@ MODULE = "volact.kms.kms_client_setup_key"
 TASK = "Client"
 LAB_SHAPE = LabShape(
     machines=(
-        MachineShape("kms1", "ws2022-standard", CORP, role="kms_host"),
+        MachineShape(
+            "kms1", "ws2022-standard", CORP, role="kms_host", license_packs=("office2021",)
+        ),
         MachineShape(
             "suite",
             "win11-enterprise",

@@ -33,7 +33,17 @@ HOSTS = (
     "reverted",
 )
 LAB_SHAPE = LabShape(
-    machines=tuple(MachineShape(name, "ws2022-standard", CORP, role="kms_host") for name in HOSTS),
+    machines=tuple(
+        # "office" has the Office LTSC 2021 volume license pack installed (license_packs.py).
+        MachineShape(
+            name,
+            "ws2022-standard",
+            CORP,
+            role="kms_host",
+            license_packs=("office2021",) if name == "office" else (),
+        )
+        for name in HOSTS
+    ),
     zones=(CORP,),
 )
 # When IsKeyManagementServiceMachine turns 1 after a host key's InstallProductKey is unconfirmed

@@ -24,6 +24,7 @@ from kmslab.bind import BindServer
 from kmslab.model.dns import SrvRecord, SrvTarget
 from kmslab.model.fleet import Fleet
 from kmslab.model.keys import KeyKind
+from kmslab.model.license_packs import PACKS, fake_files
 from kmslab.model.machine import Machine
 from kmslab.provider import ModelProvider
 from kmslab.variants import DEFAULT as DEFAULT_VARIANTS
@@ -48,6 +49,8 @@ class MachineShape:
     language: str = "en-US"
     office: tuple[str, ...] = ()
     updates: tuple[str, ...] = ()  # KB numbers installed, e.g. ("KB968912",) on Server 2008
+    # Office volume license packs already installed, by host key group ("office2016",)
+    license_packs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class Lab:
                 office=shape.office,
                 address=address,
                 updates=shape.updates,
+                license_packs=shape.license_packs,
             )
             self.machines[shape.name] = machine
             self.bind.add_address(machine.fqdn, address)
@@ -270,10 +274,29 @@ class Lab:
             }
         return {"all": {"vars": common, "children": groups}}
 
+    def license_files(self, pack: str) -> list[Path]:
+        """The lab's fake ``.xrm-ms`` files of an Office volume license pack, as an administrator
+        would extract them from Microsoft's pack (license_packs.py): give them to kms_host_key."""
+        if self.state_dir is None:
+            raise RuntimeError("the lab is not started")
+        folder = self.state_dir / "license-packs" / pack
+        return [folder / name for name in PACKS[pack].files]
+
+    def write_license_files(self) -> None:
+        """``license-packs/<pack>/*.xrm-ms`` under the state directory: fake files that only
+        the lab recognises, one folder per Office version."""
+        for pack in PACKS:
+            for path, (_name, text) in zip(
+                self.license_files(pack), fake_files(pack).items(), strict=True
+            ):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+
     def write_inventories(self) -> dict[str, Path]:
         if self.state_dir is None:
             raise RuntimeError("the lab is not started")
         paths = {}
+        self.write_license_files()
         for transport in TRANSPORTS:
             path = self.state_dir / f"inventory-{transport}.yml"
             path.write_text(yaml.safe_dump(self.inventory(transport), sort_keys=False))

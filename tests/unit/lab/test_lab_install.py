@@ -194,6 +194,8 @@ def test_a_host_key_on_an_os_that_cannot_host_it_fails(
 def test_a_host_key_installs_on_each_os_the_planning_table_lists(image: str, group: str) -> None:
     fleet = Fleet()
     host = fleet.add("kms1", image)
+    if group.startswith("office"):  # its volume license pack first (license_packs.py)
+        admin.install_license_pack(host, group)
     admin.install_key(host, fleet.keys.csvlk(group).key)
     admin.restart_sppsvc(host)  # Microsoft's /ipk note (kms-facts §2.6)
     assert admin.service(host)["IsKeyManagementServiceMachine"] == 1
@@ -201,7 +203,10 @@ def test_a_host_key_installs_on_each_os_the_planning_table_lists(image: str, gro
 
 def test_an_office_host_key_sits_beside_the_windows_key() -> None:
     fleet = Fleet()
-    host = fleet.add("kms1", "ws2022-standard", initial_key=KeyKind.MAK, activated=True)
+    host = fleet.add(
+        "kms1", "ws2022-standard", initial_key=KeyKind.MAK, activated=True,
+        license_packs=["office2021"],
+    )  # fmt: skip
     admin.install_key(host, fleet.keys.csvlk("office2021").key)
     admin.restart_sppsvc(host)  # Microsoft's /ipk note (kms-facts §2.6)
     rows = keyed_rows(host)
@@ -215,7 +220,7 @@ def test_an_office_host_key_sits_beside_the_windows_key() -> None:
 def test_each_host_row_needs_its_own_products_threshold() -> None:
     # kms-facts.md §4.3 and §4.4: Office needs 5 machines, Windows client OSes 25, on one host too.
     fleet = Fleet()
-    host = fleet.add("kms1", "ws2022-standard")
+    host = fleet.add("kms1", "ws2022-standard", license_packs=["office2021"])
     admin.install_key(host, fleet.keys.csvlk("ws2022").key)
     admin.install_key(host, fleet.keys.csvlk("office2021").key)
     admin.restart_sppsvc(host)  # Microsoft's /ipk note (kms-facts §2.6)

@@ -16,6 +16,8 @@ from kmslab.model.cim_classes import FIREWALL, REGISTRY, SERVICE, SLP, SLS, STAN
 from kmslab.model.errors import SppFault
 from kmslab.model.firewall import KEYS as FIREWALL_KEYS
 from kmslab.model.firewall import KMS_RULE
+from kmslab.model.license_packs import fake_files
+from kmslab.model.ospp import OSPP, OSPS
 from kmslab.model.registry import HKEY_LOCAL_MACHINE, SPP_KEY
 from kmslab.model.settings import DNS_DOMAIN_PUBLISH_LIST
 
@@ -51,6 +53,51 @@ def call_service(machine: Machine, method: str, **params: object) -> dict[str, A
 
 def install_key(machine: Machine, key: str) -> None:
     call_service(machine, "InstallProductKey", ProductKey=key)
+
+
+def install_license_pack(machine: Machine, pack: str) -> None:
+    """slmgr /ilc of each file of an Office volume license pack (its fake files,
+    license_packs.py): SoftwareLicensingService.InstallLicense with the file's text."""
+    for text in fake_files(pack).values():
+        call_service(machine, "InstallLicense", License=text)
+
+
+def office_service(machine: Machine) -> dict[str, Any]:
+    """The OfficeSoftwareProtectionService instance (ospp.vbs reads it with InstancesOf)."""
+    return machine.cim.instances(OSPS)[0]
+
+
+def install_office_key(machine: Machine, key: str) -> None:
+    """ospp.vbs /inpkey: OfficeSoftwareProtectionService.InstallProductKey on a machine with
+    OSPP, else SoftwareLicensingService.InstallProductKey (Office 2013 and later on Windows 8+)."""
+    if machine.ospp is None:
+        install_key(machine, key)
+        return
+    version = str(office_service(machine)["Version"])
+    machine.cim.invoke(OSPS, "InstallProductKey", {"Version": version}, {"ProductKey": key})
+
+
+def office_products(machine: Machine) -> list[dict[str, Any]]:
+    """The Office rows with a key, from OSPP (ospp.vbs /act's selection) and SPP."""
+    rows = (
+        [r for r in machine.cim.instances(OSPP) if r["PartialProductKey"]] if machine.ospp else []
+    )
+    return rows + [
+        r
+        for r in machine.cim.instances(SLP)
+        if r["ApplicationID"] != WINDOWS_APP_ID and r["PartialProductKey"] is not None
+    ]
+
+
+def activate_office(machine: Machine, product_id: str) -> int:
+    """ospp.vbs /act on one product (OSPP, else SPP); the HRESULT, 0 on success."""
+    if machine.ospp is not None and any(sku.id == product_id for sku in machine.ospp.skus):
+        try:
+            machine.cim.invoke(OSPP, "Activate", {"ID": product_id})
+        except SppFault as fault:
+            return fault.hresult
+        return 0
+    return activate_product(machine, product_id)
 
 
 def activate_windows(machine: Machine) -> int:

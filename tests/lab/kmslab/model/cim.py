@@ -30,6 +30,15 @@ from kmslab.model.cim_classes import (
 )
 from kmslab.model.errors import CimError, CimErrorKind, HResult, LabTimeout, SppFault, hresult_text
 from kmslab.model.faults import MethodFault
+from kmslab.model.ospp import (
+    OSPP,
+    OSPP_VERSION,
+    OSPS,
+    PRODUCT_SCHEMAS,
+    SERVICE_SCHEMAS,
+    product_properties,
+    service_properties,
+)
 from kmslab.model.registry import StdRegProv
 from kmslab.model.service import ServiceState
 from kmslab.model.views import ntlog_event_properties, served, slp_properties, sls_properties
@@ -56,7 +65,23 @@ class CimProvider:
             raise CimError(
                 CimErrorKind.NO_SUCH_CLASS, f"{class_name} in {namespace or 'any namespace'}"
             )
+        if spec.ospp:
+            return self._ospp_spec(spec, class_name)
         return self._versioned(spec)
+
+    def _ospp_spec(self, spec: ClassSpec, class_name: str) -> ClassSpec:
+        """The OSPP classes exist only where OSPP is installed (osppwmi.mof, older-windows-
+        office-adba §2.2), with the properties of the variant ``ospp_surface``."""
+        machine = self.machine
+        if machine.ospp is None:
+            raise CimError(CimErrorKind.NO_SUCH_CLASS, f"{class_name}: OSPP is not installed")
+        form = machine.variants["ospp_surface"]
+        schemas = PRODUCT_SCHEMAS if spec.name == OSPP else SERVICE_SCHEMAS
+        key = f"{spec.name}:{form}"
+        cached = self._specs.get(key)
+        if cached is None:
+            cached = self._specs[key] = replace(spec, schema=schemas[form])
+        return cached
 
     def _versioned(self, spec: ClassSpec) -> ClassSpec:
         surface = self.machine.surface
@@ -83,8 +108,7 @@ class CimProvider:
         spec = self.spec(class_name, namespace)
         self.machine.journal.count("enumerate", spec.name)
         self._read_fault(spec, "Enumerate")
-        if spec.spp:
-            self._ensure_spp()
+        self._ensure_service(spec)
         return self._all(spec)
 
     def get(
@@ -93,8 +117,7 @@ class CimProvider:
         spec = self.spec(class_name, namespace)
         self.machine.journal.count("get", spec.name)
         self._read_fault(spec, "Get")
-        if spec.spp:
-            self._ensure_spp()
+        self._ensure_service(spec)
         index = self._select(spec, selectors)
         return self._all(spec)[index]
 
@@ -104,22 +127,34 @@ class CimProvider:
             return [served(machine, SLS, sls_properties(machine))]
         if spec.name == SLP:
             return [served(machine, SLP, slp_properties(machine, sku)) for sku in machine.spp.skus]
-        if spec.name == SERVICE:
-            return [machine.sppsvc.to_dict()]
-        single = {OS: machine.os_properties, COMPUTER_SYSTEM: machine.computer_system_properties}
-        if spec.name in single:
-            return [single[spec.name]()]
-        if spec.name == FIREWALL:
-            return [rule.to_dict() for rule in machine.firewall.rules.values()]
+        if spec.ospp:
+            return self._ospp_rows(spec)
+        many = {
+            OS: lambda: [machine.os_properties()],
+            COMPUTER_SYSTEM: lambda: [machine.computer_system_properties()],
+            SERVICE: lambda: [service.to_dict() for service in machine.services],
+            FIREWALL: lambda: [rule.to_dict() for rule in machine.firewall.rules.values()],
+        }
+        if spec.name in many:
+            return many[spec.name]()
         events = machine.events.events if spec.name == EVENT_LOG else []
         return [ntlog_event_properties(machine, event) for event in events]
+
+    def _ospp_rows(self, spec: ClassSpec) -> list[dict[str, Any]]:
+        machine = self.machine
+        if spec.name == OSPS:
+            return [service_properties(machine)]
+        ospp = machine.ospp
+        return [product_properties(machine, sku) for sku in ospp.skus] if ospp else []
 
     def _keys_of(self, spec: ClassSpec) -> list[str]:
         machine = self.machine
         return {
             SLS: lambda: [machine.image.service_version],
             SLP: lambda: [sku.id for sku in machine.spp.skus],
-            SERVICE: lambda: [machine.sppsvc.name],
+            SERVICE: lambda: [service.name for service in machine.services],
+            OSPS: lambda: [OSPP_VERSION],
+            OSPP: lambda: [sku.id for sku in machine.ospp.skus] if machine.ospp else [],
             OS: lambda: [str(machine.os_properties()["Name"])],
             COMPUTER_SYSTEM: lambda: [str(machine.computer_system_properties()["Name"])],
             FIREWALL: lambda: [rule.instance_id for rule in machine.firewall.rules.values()],
@@ -165,6 +200,16 @@ class CimProvider:
         service = self.machine.sppsvc
         if service.state is ServiceState.STOPPED and service.start_service() != 0:
             raise SppFault(HResult.ERROR_SERVICE_REQUEST_TIMEOUT, "sppsvc could not be started")
+
+    def _ensure_service(self, spec: ClassSpec) -> None:
+        """SPP classes start sppsvc; OSPP classes start osppsvc the same way (lab rule, as
+        wsman-wire §5 item 8 for SPP)."""
+        if spec.spp:
+            self._ensure_spp()
+        service = self.machine.osppsvc
+        stopped = service is not None and service.state is ServiceState.STOPPED
+        if spec.ospp and stopped and service.start_service() != 0:
+            raise SppFault(HResult.ERROR_SERVICE_REQUEST_TIMEOUT, "osppsvc could not start")
 
     # Methods -------------------------------------------------------------------------------------
     def invoke(
@@ -222,8 +267,7 @@ class CimProvider:
         refused = self.machine.faults.take_return_fault(spec.name, name)
         if refused is not None:
             return {"ReturnValue": refused}  # the provider's own way of failing (StdRegProv)
-        if spec.spp:
-            self._ensure_spp()
+        self._ensure_service(spec)
         instance = self._keys_of(spec)[self._select(spec, selectors)] if spec.keys else ""
         values = self._values(spec, name, method_spec, params)
         result = self._handler(spec.name, name, instance, values)()
@@ -263,12 +307,15 @@ class CimProvider:
             missing = int(machine.variants["registry_missing_value"])
             return lambda: StdRegProv(machine.registry, missing).call(name, v)
         if cls == SERVICE:
-            service = machine.sppsvc
+            service = next(s for s in machine.services if s.name.casefold() == instance.casefold())
             return service.start_service if name == "StartService" else service.stop_service
         if cls == FIREWALL:
             return lambda: machine.firewall.set_enabled(instance, name == "Enable")
+        if cls in (OSPS, OSPP):
+            return self._ospp_handler(cls, name, instance, v)
         sku = instance if cls == SLP else None
         handlers: dict[str, Callable[[], object]] = {
+            "InstallLicense": lambda: spp.install_license(str(v["License"])),
             "SetKeyManagementServiceMachine": lambda: spp.set_kms_machine(
                 str(v["MachineName"]), sku
             ),
@@ -301,5 +348,28 @@ class CimProvider:
                 str(v["LookupDomain"])
             ),
             "ClearKeyManagementServiceLookupDomain": spp.clear_lookup_domain,
+        }
+        return handlers[name]
+
+    def _ospp_handler(
+        self, cls: str, name: str, instance: str, v: dict[str, Any]
+    ) -> Callable[[], object]:
+        ospp = self.machine.ospp
+        assert ospp is not None  # the class exists only then (_ospp_spec)
+        sku = instance if cls == OSPP else None
+        handlers: dict[str, Callable[[], object]] = {
+            "SetKeyManagementServiceMachine": lambda: ospp.set_kms_machine(
+                str(v["MachineName"]), sku
+            ),
+            "ClearKeyManagementServiceMachine": lambda: ospp.clear_kms_machine(sku),
+            "SetKeyManagementServicePort": lambda: ospp.set_kms_port(int(v["PortNumber"]), sku),
+            "ClearKeyManagementServicePort": lambda: ospp.clear_kms_port(sku),
+            "Activate": lambda: ospp.activate(instance),
+            "UninstallProductKey": lambda: ospp.uninstall_product_key(instance),
+            "InstallProductKey": lambda: ospp.install_product_key(str(v["ProductKey"])),
+            "InstallLicense": lambda: ospp.install_license(str(v["License"])),
+            "DisableKeyManagementServiceHostCaching": lambda: ospp.disable_host_caching(
+                bool(v["DisableCaching"])
+            ),
         }
         return handlers[name]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kmslab.model.firewall import KEYS as FIREWALL_KEYS
+from kmslab.model.ospp import OSPP, OSPS, PRODUCT_SCHEMAS, SERVICE_SCHEMAS
 from kmslab.model.registry import StdRegProv
 from kmslab.model.views import (
     COMPUTER_SYSTEM_SCHEMA,
@@ -45,6 +46,7 @@ class ClassSpec:
     schema: dict[str, str]
     methods: dict[str, MethodSpec]
     spp: bool = False  # served by sppsvc
+    ospp: bool = False  # served by osppsvc, on machines with OSPP only (ospp.py)
 
 
 _NONE = MethodSpec()
@@ -77,6 +79,8 @@ CLASSES: dict[str, ClassSpec] = {
             {
                 **_CLIENT_METHODS,
                 "InstallProductKey": MethodSpec((("ProductKey", "string"),)),
+                # slmgr /ilc: the license file's text (older-windows-office-adba §1.3, §3).
+                "InstallLicense": MethodSpec((("License", "string"),)),
                 "RefreshLicenseStatus": _NONE,
                 "ClearProductKeyFromRegistry": _NONE,
                 "SetKeyManagementServiceListeningPort": _PORT,
@@ -109,6 +113,37 @@ CLASSES: dict[str, ClassSpec] = {
                 "UninstallProductKey": _NONE,
             },
             spp=True,
+        ),
+        # OSPP (ospp.py, older-windows-office-adba §2.2): the methods ospp.vbs calls on Windows 7;
+        # the service's Set/ClearKeyManagementServiceMachine/Port as public scripts call them
+        # (third-party); the schema is the widest form, narrowed per the variant ospp_surface.
+        ClassSpec(
+            OSPS,
+            (CIMV2,),
+            ("Version",),
+            SERVICE_SCHEMAS["spp7"],
+            {
+                **_CLIENT_METHODS,
+                "InstallProductKey": MethodSpec((("ProductKey", "string"),)),
+                "InstallLicense": MethodSpec((("License", "string"),)),
+                "DisableKeyManagementServiceHostCaching": MethodSpec(
+                    (("DisableCaching", "boolean"),)
+                ),
+            },
+            ospp=True,
+        ),
+        ClassSpec(
+            OSPP,
+            (CIMV2,),
+            ("ID",),
+            PRODUCT_SCHEMAS["spp7"] | PRODUCT_SCHEMAS["ospp_vbs"],
+            {
+                **_CLIENT_METHODS,
+                "Activate": _NONE,
+                # ospp.vbs /unpkey passes the row's ProductKeyID (§1.5); optional here.
+                "UninstallProductKey": MethodSpec((("ProductKeyID", "string"),), optional=True),
+            },
+            ospp=True,
         ),
         ClassSpec(
             SERVICE,

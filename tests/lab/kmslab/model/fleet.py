@@ -127,6 +127,8 @@ class Fleet:
             for machine in self:
                 if machine.online and machine.sppsvc.running:
                     machine.spp.background_tick()
+                if machine.online and machine.osppsvc is not None and machine.osppsvc.running:
+                    machine.ospp.background_tick()
 
     def republish(self) -> list[tuple[SrvRecord, bool]]:
         """The KMS hosts' periodic re-registration (every 24 hours, kms-facts §2.4)."""

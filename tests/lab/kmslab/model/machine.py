@@ -30,6 +30,7 @@ from kmslab.model.licenses import (
     office_skus,
     windows_skus,
 )
+from kmslab.model.ospp import OSPPSVC, OfficeProtection, license_service
 from kmslab.model.registry import (
     CURRENT_VERSION,
     HKEY_LOCAL_MACHINE,
@@ -78,13 +79,18 @@ class Machine:
         address: str | None = None,
         variants: Variants = DEFAULT_VARIANTS,
         updates: Iterable[str] = (),
+        license_packs: Iterable[str] = (),
     ) -> None:
         """``initial_key``: the kind of key the machine comes with (default: evaluation for an
         evaluation image, else retail; an image without that channel raises ValueError).
         ``activated``: whether that key is already activated (default: only an evaluation key).
         ``cmid``: give several machines the same CMID to model clones that were not sysprepped
         (§2.9: the count then sticks at 1). ``updates``: KB numbers installed, e.g.
-        ``("KB968912",)`` on Server 2008 for the Windows 7 / 2008 R2 host keys (catalog.py)."""
+        ``("KB968912",)`` on Server 2008 for the Windows 7 / 2008 R2 host keys (catalog.py).
+        ``office``: OFFICE_SUITES handles; each licenses through SPP or OSPP as its version and
+        this Windows decide (ospp.license_service). ``license_packs``: the Office volume license
+        packs already installed on a KMS host, by host key group (``("office2016",)``,
+        license_packs.py); others arrive through InstallLicense."""
         self.name = name
         self.image = image(os_image) if isinstance(os_image, str) else os_image
         self.domain = domain.strip(".").casefold()
@@ -108,22 +114,40 @@ class Machine:
         self.journal = Journal()
         self.firmware_key: str | None = None  # OA3xOriginalProductKey of an OEM machine
         self.office = tuple(OFFICE_SUITES[handle] for handle in office)
-        self.spp = SoftwareProtection(self, self._skus(addon))
+        stacks = {suite.handle: license_service(suite, self.image) for suite in self.office}
+        ospp_suites = [suite for suite in self.office if stacks[suite.handle] == "ospp"]
+        self.license_packs = frozenset(license_packs)
+        self.spp = SoftwareProtection(self, self._skus(addon), self.license_packs)
         self.sppsvc = Service(
             *_licensing_service(self.image),
             self.faults,
             on_start=self.spp.on_start,
             on_stop=self.spp.on_stop,
         )
+        # Office 2010, and Office 2013 / 2016 on Windows 7 and older: OSPP and osppsvc.
+        self.ospp = OfficeProtection(self, ospp_suites) if ospp_suites else None
+        self.osppsvc = (
+            Service(*OSPPSVC, self.faults, on_start=self.ospp.on_start, on_stop=self.ospp.on_stop)
+            if self.ospp
+            else None
+        )
         self._seed_registry()
         self._install_initial_key(initial_key, activated)
         if addon:
             self._install_addon()
         self.sppsvc.start_service()  # boot
+        if self.osppsvc is not None:
+            self.osppsvc.start_mode = "Auto"  # "Automatic (Delayed Start)", KB 2870357
+            self.osppsvc.start_service()
         self.cim = CimProvider(self)
 
     def __repr__(self) -> str:
         return f"Machine({self.fqdn}, {self.image.handle})"
+
+    @property
+    def services(self) -> list[Service]:
+        """Win32_Service instances the lab serves: sppsvc (or slsvc), and osppsvc with OSPP."""
+        return [self.sppsvc] + ([self.osppsvc] if self.osppsvc is not None else [])
 
     @property
     def surface(self) -> Surface:
@@ -134,7 +158,8 @@ class Machine:
     def _skus(self, addon: bool) -> list[LicenseSku]:
         skus = windows_skus(self.image, self.updates)
         for suite in self.office:
-            skus += office_skus(suite)
+            if license_service(suite, self.image) == "spp":
+                skus += office_skus(suite)
         if addon:
             skus.append(addon_sku(self.image, self._addon_key()))
         return skus

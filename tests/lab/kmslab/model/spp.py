@@ -11,14 +11,20 @@ import contextlib
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from kmslab.model import kms_client
-from kmslab.model.catalog import HOST_KEY_GROUPS, HostKeyGroup
+from kmslab.model import kms_client, license_packs
+from kmslab.model.catalog import HOST_KEY_GROUPS, OFFICE_APP_IDS, HostKeyGroup
 from kmslab.model.dns import SrvRecord, normalize_name
 from kmslab.model.errors import HResult, SppFault, hresult_text
 from kmslab.model.events import KMS_CLIENT_REQUEST, SRV_PUBLISH_FAILED, SRV_PUBLISHED
 from kmslab.model.keys import KeyKind, LabKey, is_well_formed
 from kmslab.model.kms import KmsHostState, KmsRequest, KmsResponse
-from kmslab.model.licenses import EVAL_PERIOD, KeyState, LicenseSku, LicenseStatus
+from kmslab.model.licenses import (
+    EVAL_PERIOD,
+    KeyState,
+    LicenseSku,
+    LicenseStatus,
+    office_host_sku,
+)
 from kmslab.model.registry import SPP_KEY, reg_sz
 from kmslab.model.settings import (
     BACKUP_PRODUCT_KEY,
@@ -37,9 +43,17 @@ if TYPE_CHECKING:
 
 
 class SoftwareProtection(KmsSettingsMethods):
-    def __init__(self, machine: Machine, skus: list[LicenseSku]) -> None:
+    def __init__(
+        self, machine: Machine, skus: list[LicenseSku], packs: frozenset[str] = frozenset()
+    ) -> None:
+        """``packs``: the Office volume license packs already installed (license_packs.py): an
+        Office KMS host row is served only once its pack's license file is in."""
         self.machine = machine
-        self.skus = skus
+        # (pack, part) license files installed with InstallLicense, or with the machine.
+        self.licenses: set[tuple[str, str]] = {
+            (pack, part) for pack in packs for part in ("license", "pkeyconfig")
+        }
+        self.skus = [sku for sku in skus if self._licensed(sku)]
         self.keys: dict[str, KeyState] = {}  # SKU id -> the key installed in that row
         self.configured = HostSettings()
         self.effective: HostSettings | None = None  # None while sppsvc is stopped
@@ -56,6 +70,42 @@ class SoftwareProtection(KmsSettingsMethods):
         # variant (``kms_flag_after_install``, kmslab/variants.py).
         self.kms_flag_immediate = machine.variants["kms_flag_after_install"] == "immediate"
         self.host_key_at_start = False  # a host key was in when sppsvc last started
+
+    def _licensed(self, sku: LicenseSku) -> bool:
+        """Whether ``sku``'s license is installed: always, except an Office KMS host row."""
+        office_host = sku.group is not None and sku.application_id in OFFICE_APP_IDS
+        return not office_host or (sku.group, "license") in self.licenses
+
+    # InstallLicense (slmgr /ilc) -----------------------------------------------------------------
+    def install_license(self, text: str) -> int:
+        """SLS.InstallLicense(License = the file's text) (older-windows-office-adba §1.3, §3).
+
+        The lab knows only its own fake files (license_packs.py): the KMS host license adds the
+        Office host row, where this OS can host that version (catalog.HOST_KEY_GROUPS); the key
+        configuration lets the host key install. Anything else: E_INVALIDARG (lab choice)."""
+        found = license_packs.recognise(text)
+        if found is None:
+            raise SppFault(HResult.E_INVALIDARG, "not a license file the lab knows")
+        self.licenses.add(found)
+        pack, part = found
+        group = HOST_KEY_GROUPS[pack]
+        if part == "license" and self.machine.image.token in group.hosts:
+            row = office_host_sku(group)
+            if all(sku.id != row.id for sku in self.skus):
+                self.skus.append(row)
+        return 0
+
+    def _pack_missing(self, key: LabKey) -> int | None:
+        """The refusal of an Office host key whose pack is not (fully) installed, or None: the
+        variant ``office_host_key_without_pack`` (license_packs.py)."""
+        group = HOST_KEY_GROUPS.get(key.group or "")
+        if group is None or group.application_id not in OFFICE_APP_IDS:
+            return None
+        if self.machine.image.token not in group.hosts:
+            return None  # the OS rules decide (_misfit)
+        if {(group.handle, "license"), (group.handle, "pkeyconfig")} <= self.licenses:
+            return None
+        return int(self.machine.variants["office_host_key_without_pack"], 16)
 
     # Queries -----------------------------------------------------------------------------------
     def sku(self, sku_id: str) -> LicenseSku:
@@ -104,6 +154,9 @@ class SoftwareProtection(KmsSettingsMethods):
         key = self.machine.keys.lookup(text) if is_well_formed(text) else None
         if key is None:
             raise SppFault(HResult.SL_E_INVALID_PRODUCT_KEY, "malformed key, or unknown to the lab")
+        missing = self._pack_missing(key)
+        if missing is not None:
+            raise SppFault(missing, f"{key!r}: its Office volume license pack is not installed")
         sku = next((sku for sku in self.skus if sku.accepts(key)), None)
         if sku is None:
             raise SppFault(self._misfit(key), f"{key!r} does not fit {self.machine.image.handle}")

@@ -281,16 +281,22 @@ def served(machine: Machine, class_name: str, row: dict[str, object]) -> dict[st
 def snapshot(machine: Machine) -> dict[str, list[dict[str, object]]]:
     """Every instance of every class the lab serves, by class name (a read: not journaled), with
     the properties of the machine's Windows version."""
+    from kmslab.model import ospp  # noqa: PLC0415 (ospp.py builds on this module)
+
     sls, slp = "SoftwareLicensingService", "SoftwareLicensingProduct"
-    return {
+    found = {
         sls: [served(machine, sls, sls_properties(machine))],
         slp: [served(machine, slp, slp_properties(machine, sku)) for sku in machine.spp.skus],
         "Win32_OperatingSystem": [machine.os_properties()],
         "Win32_ComputerSystem": [machine.computer_system_properties()],
-        "Win32_Service": [machine.sppsvc.to_dict()],
+        "Win32_Service": [service.to_dict() for service in machine.services],
         "MSFT_NetFirewallRule": [rule.to_dict() for rule in machine.firewall.rules.values()],
         "Win32_NTLogEvent": [ntlog_event_properties(machine, e) for e in machine.events.events],
     }
+    if machine.ospp is not None:
+        found[ospp.OSPS] = [ospp.service_properties(machine)]
+        found[ospp.OSPP] = [ospp.product_properties(machine, sku) for sku in machine.ospp.skus]
+    return found
 
 
 def ntlog_event_properties(machine: Machine, event: Event) -> dict[str, object]:

@@ -334,7 +334,7 @@ def office_row(machine, partial: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def fleet() -> Fleet:
     fleet = Fleet(zones=[CORP])
-    host = fleet.add("kms1", "ws2022-standard", domain=CORP)
+    host = fleet.add("kms1", "ws2022-standard", domain=CORP, license_packs=["office2021"])
     admin.setup_kms_host(host, fleet.keys.csvlk("ws2022").key, ["corp.lab.test, 0, 100"])
     office_host_key = fleet.keys.csvlk("office2021").key  # an Office KMS host too
     admin.install_key(host, office_host_key)
