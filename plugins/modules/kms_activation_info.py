@@ -37,6 +37,13 @@ description:
   - Speaks WS-Management to WMI over the task's own C(winrm) or C(psrp) connection from the
     controller. No shell, no PowerShell, no C(slmgr.vbs); nothing localized is parsed, so the
     result is the same on every Windows language.
+  - Works on Windows Vista / Server 2008 and later, reading only what the machine's version has
+    (C(SoftwareLicensingService) with C(SELECT *), the product properties of its C(Version));
+    what a version lacks is null, for example the lookup domain before Windows 8 / Server 2012.
+    On Windows 7 / Server 2008 R2 the channel comes from C(Description) and the pinned port from
+    the registry; on Vista / Server 2008 the registry values are read from
+    C(HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SL) (the repository's
+    C(docs/windows-versions.md)).
 author:
   - volact.kms contributors (@volact)
 extends_documentation_fragment:

@@ -37,6 +37,11 @@ description:
     O(below_threshold); any other failure fails the task with the HRESULT, its meaning and the fix.
   - Talks WS-Management to the host's WMI provider directly from the controller over the task's
     own C(winrm) or C(psrp) connection; no PowerShell, no C(slmgr.vbs), nothing copied to the host.
+  - Works on Windows Vista / Server 2008 and later. Only what the machine's version has is sent
+    (C(SoftwareLicensingService) is read with C(SELECT *), its C(Version) picks the product
+    properties); an option the version cannot honour fails before anything is written, naming
+    the option, the version and the first version that has it (the repository's
+    C(docs/windows-versions.md)).
   - 'Cost: a converged machine takes 2 WS-Management requests (one WQL query of
     C(SoftwareLicensingService), one of the keyed C(SoftwareLicensingProduct) rows; WQL reads one
     class per query), 3 when the edition must be read from C(Win32_OperatingSystem).
@@ -45,7 +50,10 @@ description:
     row, C(Activate), a read of the outcome). The result reports the count under
     RV(wsman.requests). In check mode, a product that would be activated through DNS discovery
     with no lookup domain costs one request more (C(Win32_ComputerSystem), for the machine''s
-    domain), and the controller sends one DNS query.'
+    domain), and the controller sends one DNS query. On Windows 7 / Server 2008 R2 a task that
+    manages the KMS host (O(kms_host), O(discovery)) costs one request more: the pinned port is
+    read from the registry value C(KeyManagementServicePort), since that version''s class has no
+    property for it.'
 author:
   - volact.kms contributors (@volact)
 extends_documentation_fragment:
@@ -105,6 +113,8 @@ options:
       - TCP port of O(kms_host). Requires O(kms_host).
       - When O(kms_host) is given without it, a pinned port is cleared and clients use 1688, as
         C(slmgr /skms name) does.
+      - Windows 7 / Server 2008 R2 and later; refused on Windows Vista / Server 2008, which have
+        no C(SetKeyManagementServicePort).
     type: int
   discovery:
     description:
@@ -119,6 +129,8 @@ options:
       - Has no effect while a KMS host is pinned.
       - The WMI method names (C(SetKeyManagementServiceLookupDomain),
         C(ClearKeyManagementServiceLookupDomain)) are not confirmed by a Microsoft document.
+      - Windows 8 / Server 2012 and later; a domain is refused on older versions, and clearing
+        it there changes nothing (they have none).
     type: str
   host_caching:
     description:
@@ -126,6 +138,7 @@ options:
         C(slmgr /ckhc)). Microsoft recommends turning it off when SRV priorities and weights
         should be honoured.
       - When not given, left as it is.
+      - Windows 7 / Server 2008 R2 and later; refused on Windows Vista / Server 2008.
     type: bool
   activate:
     description:

@@ -36,6 +36,11 @@ description:
     report the KMS host role (a host key installed but not yet started still makes a KMS host),
     writes each changed value (one request each) and restarts C(sppsvc) (stop, poll, start, poll;
     four requests or more). Diff mode reads those classes even when nothing changes.
+  - Where C(StdRegProv) answers that a value is missing with code 2 (also the code of a missing
+    key), one request more reads C(SoftwareLicensingService.Version). Windows Vista / Server 2008
+    keep the values under C(HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SL) (Volume
+    Activation 2.0 Operations Guide), have no priority and weight, and restart C(slsvc) (the
+    repository's C(docs/windows-versions.md)).
   - If the restart (or a second write) fails, the values written are put back as they were, so
     the task can simply be run again once the cause is fixed.
 author:
@@ -59,6 +64,8 @@ options:
     description:
       - The domains to publish in. Each item is a domain name, or a mapping with C(name) and
         optional C(priority) and C(weight) (0-65535; Windows uses 0 for a missing number).
+      - Priority and weight need Windows 7 / Server 2008 R2 or later; on Windows Vista / Server
+        2008 an entry with either is refused before anything is written.
       - Names must be plain ASCII fully qualified domain names; internationalized names must be
         written in their C(xn--) form, and Unicode look-alike characters are refused.
       - A domain may appear once.
