@@ -82,6 +82,19 @@ options:
         a C(grace_expiring) finding.
     type: int
     default: 15
+  ospp:
+    description:
+      - Whether to read the Office Software Protection Platform (OSPP,
+        C(OfficeSoftwareProtectionService) and C(OfficeSoftwareProtectionProduct)), where Office
+        2010 keeps its licenses on every Windows, and Office 2013 and 2016 on Windows 7 / Server
+        2008 R2 (Microsoft KB 2870357; the repository's C(docs/office.md)).
+      - V(auto) reads it on Windows 7 / Server 2008 R2 and older, where every volume Office is
+        in OSPP. V(always) also on Windows 8 and later (Office 2010 there), one request more on
+        every machine, which finds no class where OSPP is not installed. V(never) does not.
+      - Its Office products join RV(kms_activation.office) with C(license_service=ospp).
+    type: str
+    choices: [auto, always, never]
+    default: auto
 notes:
   - "Wire cost: 3 WS-Man requests on a machine with no KMS value in its registry, plus 1 per KMS
     registry value present, plus 1 per page of events (up to 100 a page, fewer when they do not fit
@@ -89,7 +102,8 @@ notes:
     A KMS host with a publish list costs 5 (4 with O(events=false)). More than one is needed
     because WMI answers one class per query (C(SoftwareLicensingService),
     C(SoftwareLicensingProduct), C(Win32_NTLogEvent)) and C(StdRegProv) reads one value per
-    call; the registry key is listed first so that absent values cost nothing."
+    call; the registry key is listed first so that absent values cost nothing. Reading OSPP
+    (O(ospp)) costs 1 request more where it is not installed, 2 where it is."
   - The event window and RV(kms_activation.windows.grace_expires) use the controller's clock. KMS
     itself needs the clocks of hosts and clients to agree, so this is the host's time too on a
     working fleet.
@@ -213,13 +227,27 @@ kms_activation:
       description: Why no primary Windows product could be chosen, when several rows qualify.
       type: str
     office:
-      description: The Office products with a key installed (application IDs of Office 2013+ and
-        2010 on the Windows SPP store), with the keys of RV(kms_activation.windows) plus
-        C(id), C(description), C(application), C(application_id), C(license_family),
-        C(license_status), C(licensed), C(pinned_host), C(pinned_port), C(discovered_host),
-        C(discovered_port), C(current_count), C(required_count).
+      description:
+        - The Office products with a key installed (application IDs of Office 2013+ and 2010),
+          with the keys of RV(kms_activation.windows) plus C(id), C(description),
+          C(application), C(application_id), C(license_family), C(license_status), C(licensed),
+          C(pinned_host), C(pinned_port), C(discovered_host), C(discovered_port),
+          C(current_count), C(required_count).
+        - C(license_service) says where the license is kept, V(spp) (the Windows store) or
+          V(ospp) (O(ospp)); OSPP rows have no C(license_family) and no KMS counts.
       type: list
       elements: dict
+    ospp:
+      description:
+        - The Office Software Protection Platform's service when it was read (O(ospp)) and is
+          installed, with C(version), C(client_machine_id) (OSPP's own) and C(host_caching); else
+          null.
+      type: dict
+      sample: {version: 14.0.7015.1000, client_machine_id: 37a70251-3650-58b7-ac02-9a1898cd9bef,
+               host_caching: true}
+    ospp_problem:
+      description: Why OSPP could not be read (a fault other than a missing class); else null.
+      type: str
     other_products:
       description: Other rows with a key (add-ons such as ESU, stale Windows rows), same keys.
       type: list
@@ -397,6 +425,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 ARGUMENT_SPEC = {
     "events": {"type": "bool", "default": True},
+    "ospp": {"type": "str", "choices": ["auto", "always", "never"], "default": "auto"},
     "event_days": {"type": "int", "default": 30},
     "event_limit": {"type": "int", "default": 100},
     "grace_warning_days": {"type": "int", "default": 15},

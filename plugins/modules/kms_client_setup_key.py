@@ -53,7 +53,13 @@ description:
     domain), and the controller sends one DNS query. On Windows 7 / Server 2008 R2 a task that
     manages the KMS host (O(kms_host), O(discovery)) costs one request more: the pinned port is
     read from the registry value C(KeyManagementServicePort), since that version''s class has no
-    property for it.'
+    property for it. Office in OSPP costs the same two reads of its own classes (one query of
+    C(OfficeSoftwareProtectionService), one of the keyed C(OfficeSoftwareProtectionProduct)
+    rows); on Windows 7 / Server 2008 R2, where Office is only in OSPP, the Office part of the
+    C(SoftwareLicensingProduct) query is left out (O(product=office) reads the service and OSPP:
+    3 requests). On Windows 8 and later, OSPP (Office 2010 there) is read only when no keyed Office
+    product is in the Windows store: one request more, which finds no class where OSPP is not
+    installed.'
 author:
   - volact.kms contributors (@volact)
 extends_documentation_fragment:
@@ -78,11 +84,21 @@ attributes:
 options:
   product:
     description:
-      - Which products to convert. V(office) and V(all) cover Office licensed through the Windows
-        Software Protection Platform (Office 2013 and later on Windows 8 and later); Office 2010
-        and Office on Windows 7 use OSPP, which this module does not manage.
+      - Which products to convert. V(office) and V(all) cover volume Office wherever it keeps its
+        licenses, as Microsoft's C(ospp.vbs) tells them apart (the repository's
+        C(docs/office.md)), in the Windows Software Protection Platform
+        (C(SoftwareLicensingProduct), for Office 2013 and later on Windows 8 / Server 2012 and
+        later), or the Office Software Protection Platform
+        (OSPP, C(OfficeSoftwareProtectionService) / C(OfficeSoftwareProtectionProduct)), for
+        Office 2010 on every Windows and Office 2013 and 2016 on Windows 7 / Server 2008 R2.
       - The Office GVLK is chosen by the product's license family, for example
-        C(ProPlus2021Volume) or C(Office16ProPlusVL_MAK) (see the notes).
+        C(ProPlus2021Volume) or C(Office16ProPlusVL_MAK) (see the notes); OSPP rows have no
+        license family, so their C(Name) (C(Office 14, OfficeProPlus-MAK edition)) is read.
+      - For OSPP products, O(kms_host) and O(kms_port) (or O(discovery)) are set on each Office
+        product, as C(ospp.vbs /sethst), C(/setprt) and C(/remhst) do, after its GVLK is in;
+        O(host_caching) is OSPP's own (C(ospp.vbs /cachst)); O(lookup_domain) is refused (OSPP
+        has none). With O(product=office) and only OSPP products, the Windows client settings
+        (C(SoftwareLicensingService)) are left alone.
     type: str
     choices: [windows, office, all]
     default: windows
@@ -182,7 +198,10 @@ notes:
   - A KMS client cannot see its KMS host's current count over WMI (it is logged in event 12289).
     RV(activation.current_count) and RV(activation.missing) are therefore null; the threshold is
     in RV(activation.required_count).
-  - Installing a key is followed by C(RefreshLicenseStatus), as C(slmgr /ipk) does.
+  - Installing a key is followed by C(RefreshLicenseStatus), as C(slmgr /ipk) does; an Office key
+    installed through OSPP is not, as C(ospp.vbs /inpkey) does not.
+  - On Windows 8 and later, Office 2010 installed beside a keyed Office 2013 or later is not looked
+    for (OSPP is read only when the Windows store holds no keyed Office product).
 seealso:
   - name: KMS client activation and product keys
     description: Microsoft's table of GVLKs.
@@ -257,10 +276,20 @@ kms_client:
       type: str
       sample: a MAK key is installed (Volume:MAK); installing the GVLK converts it.
     office:
-      description: Each managed Office product with RV(kms_client.product)-like C(product),
-        C(gvlk), C(converted), C(reason) and its own C(activation).
+      description:
+        - Each managed Office product with RV(kms_client.product)-like C(product), C(gvlk),
+          C(converted), C(reason) and its own C(activation).
+        - C(product.license_service) says where Office keeps the license, V(spp) or V(ospp);
+          C(product.kms_host) and C(product.kms_port) are the host pinned on that product.
       type: list
       elements: dict
+    ospp:
+      description:
+        - The Office Software Protection Platform's service (C(version), C(client_machine_id),
+          C(host_caching)) when it was read; null otherwise.
+      type: dict
+      sample: {version: 14.0.7015.1000, client_machine_id: 37a70251-3650-58b7-ac02-9a1898cd9bef,
+               host_caching: true}
     kms_host:
       description: The pinned KMS host; null when the client finds hosts in DNS.
       type: str

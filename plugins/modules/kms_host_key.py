@@ -132,6 +132,32 @@ options:
       - Windows 8 / Server 2012 and later (C(MSFT_NetFirewallRule)); refused on older versions
         before anything is written, with how to open TCP 1688 there yourself.
     type: bool
+  office_release:
+    description:
+      - The Office release whose KMS host key O(key) is (Office KMS host keys only).
+      - While the key is not installed, the module first checks that the release's KMS host
+        license is on the machine (the licensing product with the release's KMS host activation
+        ID, which the release's volume license pack installs). When it is missing, it installs
+        O(license_files), or fails before any write naming the pack to install
+        (for example the Office 2016 Volume License Pack, Microsoft Download Center id 49164).
+      - After the install it checks that the key went into that release's KMS host product, and
+        activates it under the release's activation ID (C(slmgr /ato <ActID>)).
+      - Microsoft's KMS host OSes per release are in the Office documentation; the Office 2010
+        and 2013 activation IDs are taken from public scripts (no Microsoft page was found).
+    type: int
+    choices: [2010, 2013, 2016, 2019, 2021, 2024]
+  license_files:
+    description:
+      - The C(.xrm-ms) files extracted from the O(office_release) volume license pack, on the
+        controller (absolute paths, or relative to the role's or playbook's C(files) folder, as
+        for M(ansible.builtin.copy)).
+      - Used only when the release's KMS host license is missing; each file's text is then
+        installed with C(SoftwareLicensingService.InstallLicense), what C(slmgr /ilc) does, in the
+        order given.
+      - Files are read as C(slmgr.vbs) reads them (UTF-16 with a byte order mark, else UTF-8);
+        each must fit in one WS-Management envelope (the connection's max envelope size).
+    type: list
+    elements: path
   restart_service:
     description:
       - V(auto) restarts C(sppsvc) when a change needs it (a host key installed or removed, a host
@@ -149,6 +175,10 @@ notes:
   - Activation errors name the HRESULT, its meaning and the fix, e.g. 0xC004C008 (the host key
     has been activated too often), 0xC004F015 (the host OS is too old for this host key) or
     0xC004F050 (invalid key, or a host key newer than the host OS supports).
+  - Office KMS host keys need their release's volume license files first. Give O(office_release)
+    so the module checks for them and installs O(license_files) (or names the pack to install)
+    before the key; without it, an Office host key on a host without the pack fails with the
+    HRESULT Windows gives (0xC004F015 or 0xC004F050).
   - When Activate times out, the product is read again and the result says whether it is
     activated; a timed-out call may still have run.
   - When a step fails after the host key went in, the remaining steps and the restart still run
@@ -177,6 +207,12 @@ EXAMPLES = r"""
     restart_service: never
   register: host
   notify: Restart sppsvc
+
+- name: Add the Office 2016 KMS host key; its volume license files first, if missing
+  volact.kms.kms_host_key:
+    key: "{{ vault_office2016_kms_host_key }}"
+    office_release: 2016
+    license_files: "{{ query('ansible.builtin.fileglob', 'office2016-vlpack/*.xrm-ms') }}"
 
 - name: Retire a KMS host and turn it back into a KMS client
   volact.kms.kms_host_key:
@@ -281,6 +317,41 @@ kms_host:
       type: list
       elements: str
       sample: [XXXXX-XXXXX-XXXXX-XXXXX-T83GX]
+office_host:
+  description:
+    - The Office KMS host O(office_release) names, after the run.
+  returned: when O(office_release) is given
+  type: dict
+  contains:
+    release:
+      description: The Office release.
+      type: int
+      sample: 2016
+    name:
+      description: Its name.
+      type: str
+      sample: Office 2016
+    activation_id:
+      description: The activation ID of its KMS host product (C(slmgr /ato <ActID>)).
+      type: str
+      sample: 98EBFE73-2084-4C97-932C-C0CD1643BEA7
+    pack:
+      description: The volume license pack that carries its license files.
+      type: str
+      sample: Office 2016 Volume License Pack
+    license_files_installed:
+      description: The O(license_files) this run installed (their names), in order.
+      type: list
+      elements: str
+      sample: [kmshostvl_kms_host-ul-oob.xrm-ms]
+    partial_product_key:
+      description: The last group of the host key in that product; null without one.
+      type: str
+      sample: WFG99
+    license_status_name:
+      description: The product's license status name; null without a key.
+      type: str
+      sample: Licensed
 firewall_rule:
   description: The rule C(SPPSVC-In-TCP) afterwards, when O(firewall) is given.
   returned: when O(firewall) is given
@@ -354,6 +425,8 @@ ARGUMENT_SPEC = {
     "host_caching": {"type": "bool"},
     "firewall": {"type": "bool"},
     "restart_service": {"type": "str", "choices": ["auto", "never", "always"], "default": "auto"},
+    "office_release": {"type": "int", "choices": [2010, 2013, 2016, 2019, 2021, 2024]},
+    "license_files": {"type": "list", "elements": "path"},
 }
 SPEC_OPTIONS = {"required_if": [("state", "present", ("key",))]}
 

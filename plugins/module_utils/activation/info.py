@@ -12,7 +12,12 @@ Requests, in order (each class is read with one WQL query):
    Server 2008; 1 request), then one ``Get…Value`` per relevant value present: StdRegProv has no
    way to read several at once;
 4. on a KMS host with ``events`` on, ``Win32_NTLogEvent`` (1 request per page of events): only
-   KMS hosts log 12290, 12293 and 12294, so clients are not asked.
+   KMS hosts log 12290, 12293 and 12294, so clients are not asked;
+5. Office in OSPP (windows/ospp.py: Office 2010, Office 2013/2016 on Windows 7): on Windows 7 /
+   Server 2008 R2 and older, where every volume Office is there, and elsewhere with
+   ``ospp=always``: ``OfficeSoftwareProtectionService`` (1 request, which finds no class when OSPP
+   is not installed), then its keyed products (1 request). Its products join ``office`` with
+   ``license_service: ospp``; a fault there is reported in ``ospp_problem``.
 
 Nothing is ever written. The SPP reads (1, 2) are what the task stands on: their errors fail it.
 The registry and the events are secondary: a fault there is reported in the facts.
@@ -39,6 +44,7 @@ from ansible_collections.volact.kms.plugins.module_utils.activation.facts import
 )
 from ansible_collections.volact.kms.plugins.module_utils.activation.registry import read_registry
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.windows import ospp as wmi_ospp
 from ansible_collections.volact.kms.plugins.module_utils.windows import spp
 from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import WsmanFault
 from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
@@ -52,6 +58,7 @@ class Options:
     event_days: int = 30
     event_limit: int = 100
     grace_warning_days: int = 15
+    ospp: str = "auto"  # auto: Windows 7 / 2008 R2 and older; always; never
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> Options:
@@ -59,7 +66,10 @@ class Options:
         days = _whole(args.get("event_days", 30), "event_days", 1, MAX_EVENT_DAYS)
         limit = _whole(args.get("event_limit", 100), "event_limit", 0, 1_000_000)
         grace = _whole(args.get("grace_warning_days", 15), "grace_warning_days", 0, 3650)
-        return cls(bool(args.get("events", True)), days, limit, grace)
+        ospp = str(args.get("ospp") or "auto")
+        if ospp not in ("auto", "always", "never"):
+            raise KmsInputError("ospp", f"{ospp!r} is not one of auto, always, never.")
+        return cls(bool(args.get("events", True)), days, limit, grace, ospp)
 
 
 def _whole(value: object, field: str, low: int, high: int) -> int:
@@ -122,6 +132,25 @@ def _events(
     return section, events
 
 
+def _ospp(
+    session: CimSession, options: Options, service: spp.Service, now: dt.datetime
+) -> tuple[wmi_ospp.OsppReading | None, list[dict[str, Any]], str | None]:
+    """(OSPP as read, its Office products as facts, what went wrong reading it)."""
+    wanted = options.ospp == "always" or (
+        options.ospp == "auto" and wmi_ospp.office_only_in_ospp(service.version)
+    )
+    if not wanted:
+        return None, [], None
+    try:
+        reading = wmi_ospp.read(session)
+    except WsmanFault as error:
+        return None, [], f"the Office Software Protection Platform could not be read: {error}"
+    if reading is None:
+        return None, [], None
+    products = [{**product_facts(p, now), "license_service": "ospp"} for p in reading.products]
+    return reading, products, None
+
+
 def gather(session: CimSession, options: Options, now: dt.datetime) -> dict[str, Any]:
     """Read everything and return the ``kms_activation`` facts. ``now`` is the controller's clock
     (UTC): it dates the report, anchors the event window and turns grace minutes into a date."""
@@ -129,6 +158,8 @@ def gather(session: CimSession, options: Options, now: dt.datetime) -> dict[str,
     surface = service.surface  # the product properties and the registry key of this Windows
     products = spp.read_products(session, (spp.WINDOWS_APP_ID, *spp.OFFICE_APP_IDS), surface)
     windows, problem, office, others = _products(products, now)
+    office = [{**entry, "license_service": "spp"} for entry in office]
+    ospp, ospp_office, ospp_problem = _ospp(session, options, service, now)
     registry = read_registry(session, surface.registry_key)
     events, every_event = _events(session, options, service.is_kms_host, now)
     facts: dict[str, Any] = {
@@ -140,7 +171,9 @@ def gather(session: CimSession, options: Options, now: dt.datetime) -> dict[str,
         "activated": bool(windows and windows["licensed"]),
         "windows": windows,
         "windows_problem": problem,
-        "office": office,
+        "office": office + ospp_office,
+        "ospp": ospp.service.to_dict() if ospp is not None else None,
+        "ospp_problem": ospp_problem,
         "other_products": others,
         "is_kms_host": service.is_kms_host,
         "kms_host": kms_host_facts(service),

@@ -6,6 +6,7 @@ Reads cost two requests (``SoftwareLicensingService`` and the keyed ``SoftwareLi
 rows of the products in scope: WQL selects one class per query), plus ``Win32_OperatingSystem``
 only when the product rows cannot tell the edition, and on Windows 7 / Server 2008 R2 the pinned
 port's registry value when the task manages the host. A converged machine costs exactly those.
+Office in OSPP (client/ospp.py) costs the same two reads of its own classes instead.
 Writes follow slmgr.vbs (wsman-wire.md §4.3): InstallProductKey then RefreshLicenseStatus, the
 client settings, then Activate on each product that is not licensed yet, and one read of the
 products afterwards to report the truth. A timed-out method may have run (§5.2): its product is
@@ -18,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ansible_collections.volact.kms.plugins.module_utils.client import activation as act
+from ansible_collections.volact.kms.plugins.module_utils.client import ospp as client_ospp
 from ansible_collections.volact.kms.plugins.module_utils.client.options import ClientRequest
 from ansible_collections.volact.kms.plugins.module_utils.client.plan import (
     OS_TYPES,
@@ -27,7 +29,6 @@ from ansible_collections.volact.kms.plugins.module_utils.client.plan import (
     ProductPlan,
 )
 from ansible_collections.volact.kms.plugins.module_utils.client.setup import (
-    application_ids,
     check_version,
     make_plan,
     needs_os_facts,
@@ -36,6 +37,7 @@ from ansible_collections.volact.kms.plugins.module_utils.client.setup import (
 )
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError
 from ansible_collections.volact.kms.plugins.module_utils.licensing.channels import ChannelKind
+from ansible_collections.volact.kms.plugins.module_utils.windows import ospp as wmi_ospp
 from ansible_collections.volact.kms.plugins.module_utils.windows.hresult import (
     SL_E_VL_NOT_ENOUGH_COUNT,
 )
@@ -78,8 +80,9 @@ class StepFailed(KmsError):
 @dataclass
 class Reading:
     service: Service
-    products: list[Product]
+    products: list[Product]  # SPP's keyed rows, then OSPP's (windows/ospp.py OsppProduct)
     os_facts: OsFacts | None = None
+    ospp: wmi_ospp.OsppReading | None = None
 
 
 @dataclass
@@ -102,21 +105,50 @@ def read_state(session: CimSession, request: ClientRequest) -> Reading:
     managed (one request more there: the class has no property for it)."""
     service = read_service(session)
     check_version(request, service)
-    products = read_products(session, application_ids(request.scope), service.surface)
-    if needs_registry_port(request, service):
+    products = _spp_products(session, request, service)
+    if request.scope.windows and needs_registry_port(request, service):
+        # The SPP pin is Windows' (Office is in OSPP on this Windows, client/ospp.py).
         data = Registry(session, service.surface.registry_key).get(PORT_VALUE, "REG_SZ")
         service = replace(service, kms_port=registry_port(data))
     reading = Reading(service, products)
     if needs_os_facts(request, products, service):
         rows = session.query(OS_WQL, types=OS_TYPES)
         reading.os_facts = OsFacts.from_row(rows[0]) if rows else OsFacts()
+    if client_ospp.wanted(request, service, products):
+        reading.ospp = wmi_ospp.read(session)
+        if reading.ospp is not None:
+            reading.products = [*products, *reading.ospp.products]
     return reading
+
+
+def _spp_products(session: CimSession, request: ClientRequest, service: Service) -> list[Product]:
+    """The keyed SPP rows in scope; none asked for when only Office is in scope and SPP holds no
+    Office on this Windows (client/ospp.py)."""
+    ids = client_ospp.spp_application_ids(request, service)
+    return read_products(session, ids, service.surface) if ids else []
+
+
+def read_products_again(session: CimSession, outcome: Outcome) -> list[Product]:
+    """The keyed rows of both stores, read again after a write (the same queries as at first)."""
+    products = _spp_products(session, outcome.request, outcome.reading.service)
+    if outcome.reading.ospp is not None:
+        products += wmi_ospp.read_products(session)
+    return products
+
+
+def ospp_methods(session: CimSession, outcome: Outcome) -> wmi_ospp.Ospp:
+    reading = outcome.reading.ospp
+    if reading is None:
+        raise KmsError("OfficeSoftwareProtectionService was not read")
+    return wmi_ospp.Ospp(session, reading.service)
 
 
 def locate(plan: ProductPlan, products: Sequence[Product]) -> Product | None:
     """The row that carries ``plan``'s product now: after a GVLK install that is another row
-    (another SKU ID), so it is found by application and partial key."""
-    keyed = [p for p in products if p.partial_key and not p.is_addon]
+    (another SKU ID), so it is found by application and partial key, in the same store."""
+    if wmi_ospp.is_ospp(plan.product):
+        return client_ospp.locate(plan, products)
+    keyed = [p for p in products if p.partial_key and not p.is_addon and not wmi_ospp.is_ospp(p)]
     if plan.install or plan.product is None:
         return next(
             (
@@ -136,6 +168,10 @@ def kms_host_text(outcome: Outcome, product: Product | None) -> str | None:
     service = outcome.reading.service
     host = settings.get("kms_host", service.kms_machine)
     port = settings.get("kms_port", service.kms_port)
+    if product is not None and wmi_ospp.is_ospp(product):
+        # OSPP products carry their own pin (ospp.vbs /sethst); SPP's setting is Windows'.
+        wanted = outcome.plan.ospp.pin_wanted if outcome.plan.ospp else None
+        host, port = wanted if wanted is not None else client_ospp.pinned(product)
     if host:
         return f"{host}:{port or 1688} (pinned)"
     found = product.discovered_machine if product is not None else None
@@ -156,14 +192,16 @@ def _call(step: str, call: Callable[[], None], changed: bool) -> None:
 def _install(spp: Spp, session: CimSession, outcome: Outcome, plan: ProductPlan) -> None:
     step = f"InstallProductKey ({plan.target.label} for {plan.name})"
     try:
-        spp.install_product_key(plan.target.key)
+        if wmi_ospp.is_ospp(plan.product):
+            ospp_methods(session, outcome).install_product_key(plan.target.key)
+        else:
+            spp.install_product_key(plan.target.key)
         return
     except OperationTimedOut:
         pass  # the key may be installed all the same: read before deciding
     except WsmanFault as error:
         raise StepFailed(step, error, outcome.changed) from None
-    surface = outcome.reading.service.surface
-    products = read_products(session, application_ids(outcome.request.scope), surface)
+    products = read_products_again(session, outcome)
     if locate(plan, products) is None:
         raise StepFailed(
             step,
@@ -178,7 +216,8 @@ def apply_writes(spp: Spp, session: CimSession, outcome: Outcome) -> None:
     for product_plan in plan.installs:
         _install(spp, session, outcome, product_plan)
         outcome.changed = True
-    if plan.installs:
+    if any(not wmi_ospp.is_ospp(p.product) for p in plan.installs):
+        # slmgr /ipk refreshes; ospp.vbs /inpkey does not (and OSPP documents no such method).
         _call("RefreshLicenseStatus", spp.refresh_license_status, outcome.changed)
     for change in plan.settings:
         setting = CLIENT_SETTINGS[change.name]
@@ -206,7 +245,7 @@ def _check_installed(outcome: Outcome) -> None:
             )
 
 
-def _attempt(spp: Spp, product: Product) -> tuple[str, int | None]:
+def _attempt(spp: Spp | wmi_ospp.Ospp, product: Product) -> tuple[str, int | None]:
     """Activate once: ("ok" | "timeout" | "fault", HRESULT)."""
     try:
         spp.activate(product)
@@ -241,20 +280,19 @@ def _without_attempt(outcome: Outcome, plan: ProductPlan) -> act.Activation | No
 
 
 def activate_all(spp: Spp, session: CimSession, outcome: Outcome) -> None:
-    request = outcome.request
     attempts: list[tuple[ProductPlan, str, int | None]] = []
     for plan in outcome.plan.products:
         state = _without_attempt(outcome, plan)
         if state is None:
             product = locate(plan, outcome.products)
             if product is not None:  # always: _without_attempt handles None
-                attempts.append((plan, *_attempt(spp, product)))
+                methods = ospp_methods(session, outcome) if wmi_ospp.is_ospp(product) else spp
+                attempts.append((plan, *_attempt(methods, product)))
             continue
         outcome.activations.append((plan, state))
     if not attempts:
         return
-    surface = outcome.reading.service.surface
-    outcome.products = read_products(session, application_ids(request.scope), surface)
+    outcome.products = read_products_again(session, outcome)
     for plan, result, code in attempts:
         product = locate(plan, outcome.products)
         host = kms_host_text(outcome, product)
@@ -271,10 +309,60 @@ def activate_all(spp: Spp, session: CimSession, outcome: Outcome) -> None:
         outcome.activations.append((plan, state))
 
 
+def _with_ospp(request: ClientRequest, plan: Plan, reading: Reading) -> Plan:
+    """The plan with its OSPP part; with only OSPP Office in scope, no SPP client setting."""
+    ospp_plan = client_ospp.plan(request, plan.office, reading.ospp)
+    if ospp_plan is None:
+        return plan
+    if client_ospp.only_ospp_office(request, plan.office):
+        plan = replace(plan, settings=(), settings_before={})
+    return replace(plan, ospp=ospp_plan)
+
+
+def apply_ospp(session: CimSession, outcome: Outcome) -> None:
+    """After the key installs: each OSPP product's KMS host, on the row that carries its GVLK
+    now and compared again (whether a pin follows to the new row is not documented), then host
+    caching."""
+    ospp_plan = outcome.plan.ospp
+    if ospp_plan is None or not ospp_plan.changed:
+        return
+    methods = ospp_methods(session, outcome)
+    want = ospp_plan.pin_wanted
+    pinned_names = {pin.product for pin in ospp_plan.pins}
+    for product_plan in outcome.plan.office:
+        if want is None or product_plan.name not in pinned_names:
+            continue
+        product = locate(product_plan, outcome.products)
+        if product is None or not client_ospp.pin_differs(client_ospp.pinned(product), want):
+            continue
+        host, port = client_ospp.pinned(product)
+        _call(
+            f"SetKeyManagementServiceMachine/Port ({product_plan.name})",
+            lambda p=product, h=host, n=port: methods.set_kms_host(
+                p,
+                *want,
+                host_differs=not client_ospp.same_host(h, want[0]),
+                port_differs=(n or None) != (want[1] or None),
+            ),
+            outcome.changed,
+        )
+        outcome.changed = True
+    if ospp_plan.host_caching is not None:
+        after = ospp_plan.host_caching[1]
+        _call(
+            "DisableKeyManagementServiceHostCaching (OSPP)",
+            lambda: methods.disable_host_caching(not after),
+            outcome.changed,
+        )
+        outcome.changed = True
+    outcome.products = read_products_again(session, outcome)
+
+
 def converge(session: CimSession, request: ClientRequest, check_mode: bool) -> Outcome:
     """Read, plan and (unless ``check_mode``) apply. Refusals raise before the first write."""
     reading = read_state(session, request)
     plan = make_plan(request, reading.service, reading.products, reading.os_facts)
+    plan = _with_ospp(request, plan, reading)
     outcome = Outcome(request, reading, plan, check_mode, products=list(reading.products))
     outcome.warnings.extend(plan.warnings)
     if check_mode:
@@ -285,9 +373,9 @@ def converge(session: CimSession, request: ClientRequest, check_mode: bool) -> O
     try:
         apply_writes(spp, session, outcome)
         if plan.installs:
-            surface = reading.service.surface
-            outcome.products = read_products(session, application_ids(request.scope), surface)
+            outcome.products = read_products_again(session, outcome)
             _check_installed(outcome)
+        apply_ospp(session, outcome)
         activate_all(spp, session, outcome)
     except StepFailed as failure:
         outcome.failure = failure

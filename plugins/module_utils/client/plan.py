@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ansible_collections.volact.kms.plugins.module_utils.licensing import gvlk
 from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import ProductKey, mask_key
 from ansible_collections.volact.kms.plugins.module_utils.windows.spp import WINDOWS_APP_ID, Product
+
+if TYPE_CHECKING:
+    from ansible_collections.volact.kms.plugins.module_utils.client.ospp import OsppPlan
 
 OS_TYPES: Mapping[str, str] = {
     "OperatingSystemSKU": "uint32",
@@ -113,6 +116,7 @@ class Plan:
     settings: tuple[SettingChange, ...]
     warnings: tuple[str, ...] = ()
     settings_before: Mapping[str, Any] = field(default_factory=dict)
+    ospp: OsppPlan | None = None  # Office in OSPP: host pins and host caching (client/ospp.py)
 
     @property
     def products(self) -> tuple[ProductPlan, ...]:
@@ -124,7 +128,7 @@ class Plan:
 
     @property
     def changed(self) -> bool:
-        return bool(self.installs or self.settings)
+        return bool(self.installs or self.settings or (self.ospp and self.ospp.changed))
 
     def settings_after(self) -> dict[str, Any]:
         after = dict(self.settings_before)
@@ -139,6 +143,8 @@ class Plan:
             if self.office:
                 shown["office"] = {p.name: p.state(after) for p in self.office}
             shown.update(self.settings_after() if after else self.settings_before)
+            if self.ospp is not None and self.ospp.changed:
+                shown["ospp"] = self.ospp.view(after)
             return shown
 
         return {"before": view(False), "after": view(True)}

@@ -17,6 +17,7 @@ from ansible_collections.volact.kms.plugins.module_utils.client.options import B
 from ansible_collections.volact.kms.plugins.module_utils.client.plan import ProductPlan
 from ansible_collections.volact.kms.plugins.module_utils.windows import hresult
 from ansible_collections.volact.kms.plugins.module_utils.windows.hresult_brief import advice
+from ansible_collections.volact.kms.plugins.module_utils.windows.ospp import is_ospp
 from ansible_collections.volact.kms.plugins.module_utils.windows.spp import Product
 
 
@@ -32,6 +33,11 @@ def product_facts(product: Product | None) -> dict[str, Any] | None:
         "license_status": product.license_status,
         "license_status_name": product.status_name,
         "grace_minutes": product.grace_minutes,
+        # Where Office keeps this license: "spp" (SoftwareLicensingProduct) or "ospp"
+        # (OfficeSoftwareProtectionProduct: Office 2010, Office 2013/2016 on Windows 7).
+        "license_service": "ospp" if is_ospp(product) else "spp",
+        "kms_host": product.kms_machine,  # the host pinned on this product, if any
+        "kms_port": product.kms_port,
     }
 
 
@@ -99,6 +105,14 @@ def build_result(outcome: Outcome, diff: bool) -> dict[str, Any]:
         "office": [_entry(outcome, p) for p in plan.office],
         **settings_facts(outcome),
     }
+    ospp = outcome.reading.ospp
+    if ospp is not None:
+        service = ospp.service.to_dict()
+        if plan.ospp is not None and plan.ospp.host_caching is not None and not outcome.failure:
+            service["host_caching"] = plan.ospp.host_caching[1]
+        facts["ospp"] = service
+    else:
+        facts["ospp"] = None
     result: dict[str, Any] = {"changed": outcome.changed, "kms_client": facts}
     if windows is not None:
         result["activation"] = windows["activation"]

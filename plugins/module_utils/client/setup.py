@@ -42,6 +42,7 @@ from ansible_collections.volact.kms.plugins.module_utils.licensing.channels impo
 )
 from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import ProductKey, mask_key
 from ansible_collections.volact.kms.plugins.module_utils.windows import versions
+from ansible_collections.volact.kms.plugins.module_utils.windows.ospp import is_ospp
 from ansible_collections.volact.kms.plugins.module_utils.windows.spp import (
     OFFICE_APP_IDS,
     WINDOWS_APP_ID,
@@ -235,9 +236,10 @@ def plan_office(request: ClientRequest, products: Sequence[Product]) -> tuple[Pr
     if not office:
         if request.scope is Scope.OFFICE:
             raise RefusedError(
-                "no Office product with a product key is licensed through the Windows Software "
-                "Protection Platform on this machine. Office 2010, and Office 2013/2016 on "
-                "Windows 7, license through OSPP, which this module does not manage."
+                "no Office product with a product key is licensed on this machine, neither "
+                "through the Windows Software Protection Platform nor through the Office Software "
+                "Protection Platform (OSPP: Office 2010, and Office 2013/2016 on Windows 7). "
+                "Install a volume edition of Office, or leave Office out (product: windows)."
             )
         return ()
     if request.key is not None and request.scope is Scope.OFFICE:
@@ -294,7 +296,9 @@ def make_plan(
         windows, warnings = plan_windows(request, products, service, os_facts)
     office = plan_office(request, products) if request.scope.office else ()
     if request.manages_host:
-        pinned = [p.product for p in (windows, *office) if p is not None and p.product is not None]
+        # An OSPP product's own host is what this task manages there (client/ospp.py).
+        products = [p.product for p in (windows, *office) if p is not None]
+        pinned = [p for p in products if p is not None and not is_ospp(p)]
         warnings += tuple(_product_pin_warning(p) for p in pinned if p.kms_machine)
     return Plan(
         windows,

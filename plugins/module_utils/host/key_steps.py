@@ -10,6 +10,7 @@ host, the edition's GVLK goes in first, so the machine is never left without a W
 from __future__ import annotations
 
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError, KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.host.office_steps import OfficeSteps
 from ansible_collections.volact.kms.plugins.module_utils.host.plan import (
     VERSION_VALUE,
     client_gvlk,
@@ -21,7 +22,6 @@ from ansible_collections.volact.kms.plugins.module_utils.host.plan import (
     masked_partial,
     not_a_host_key_message,
 )
-from ansible_collections.volact.kms.plugins.module_utils.host.state import RunState
 from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import ProductKey
 from ansible_collections.volact.kms.plugins.module_utils.windows.registry import Registry
 from ansible_collections.volact.kms.plugins.module_utils.windows.spp import Product
@@ -33,18 +33,23 @@ from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import (
 GVLK_CHANNEL = "Volume:GVLK"
 
 
-class KeySteps(RunState):
+class KeySteps(OfficeSteps):
     """The host key steps of a run."""
 
     # state=present -----------------------------------------------------------------------------
     def _present(self, key: ProductKey) -> None:
         host = installed_host_product(self.products, key)
+        office = self.request.office
         if host is None:
+            if office is not None:
+                self._office_licenses(office)  # its release's license files first
             self.installing = True
             self._plan(f"install the KMS host key {key.masked}")
             self.predicted["host_key"] = key.masked
             if not self.check:
                 host = self._install(key)
+                if office is not None:
+                    self._office_product(office, host)  # activated under its activation ID
             self.restart_needed = True
         if self.request.activate and (host is None or not host.licensed):
             self._plan("activate the KMS host key online")

@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.host.office import (
+    LicenseFile,
+    check_names,
+    parse_release,
+)
 from ansible_collections.volact.kms.plugins.module_utils.licensing import gvlk
 from ansible_collections.volact.kms.plugins.module_utils.licensing.channels import ChannelKind
 from ansible_collections.volact.kms.plugins.module_utils.licensing.editions import (
@@ -22,6 +27,9 @@ from ansible_collections.volact.kms.plugins.module_utils.licensing.editions impo
     select_gvlk,
 )
 from ansible_collections.volact.kms.plugins.module_utils.licensing.keys import ProductKey, mask_key
+from ansible_collections.volact.kms.plugins.module_utils.licensing.office_hosts import (
+    OfficeRelease,
+)
 from ansible_collections.volact.kms.plugins.module_utils.windows import hresult, versions
 from ansible_collections.volact.kms.plugins.module_utils.windows.spp import Product, Service
 from ansible_collections.volact.kms.plugins.module_utils.windows.spp_methods import (
@@ -70,6 +78,11 @@ class HostKeyRequest:
     settings: Mapping[str, Any]
     firewall: bool | None
     restart_service: str  # auto | never | always
+    # An Office KMS host key's release, and the license files to install first (host/office.py):
+    # the paths as given, and the files once the controller has read them (the action plugin).
+    office: OfficeRelease | None = None
+    license_paths: tuple[str, ...] = ()
+    license_files: tuple[LicenseFile, ...] = ()
 
     @property
     def host_settings(self) -> dict[str, Any]:
@@ -131,6 +144,8 @@ def parse_request(args: Mapping[str, Any]) -> HostKeyRequest:
         settings=settings,
         firewall=args.get("firewall"),
         restart_service=str(args.get("restart_service") or "auto"),
+        office=parse_release(args, state),
+        license_paths=tuple(check_names(args.get("license_files") or [])),
     )
 
 

@@ -222,6 +222,9 @@ class HostKeyRun(KeySteps):
             "service_restarted": self.restarted,
             "kms_host": host_facts(self.svc, self.products),
         }
+        office = self.office_facts()
+        if office is not None:
+            result["office_host"] = office
         if self.rule is not None:
             result["firewall_rule"] = {
                 **self.rule.to_dict(),

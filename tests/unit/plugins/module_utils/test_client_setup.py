@@ -360,7 +360,7 @@ def test_office_products_are_planned_by_license_family():
 
 
 def test_office_refusals():
-    with pytest.raises(RefusedError, match="through OSPP"):
+    with pytest.raises(RefusedError, match="nor through the Office Software Protection Platform"):
         plan_for({"product": "office"}, products=[product()])
     assert plan_for({"product": "all"}, products=[product()]).office == ()
     retail = office_product("Office21ProPlus2021R_Retail", ProductKeyChannel="Retail")
