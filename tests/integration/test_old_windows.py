@@ -174,12 +174,6 @@ def test_a_windows_7_host_takes_its_client_host_key(lab, run_playbook) -> None:
     assert (result["changed"], result["wsman"]["requests"]) == (False, 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The lab keeps Vista / 2008's KMS registry values under SoftwareProtectionPlatform; "
-    "Microsoft's Volume Activation 2.0 Operations Guide (kms-facts §2.1) puts them under "
-    "...\\CurrentVersion\\SL, where the module writes KeyManagementServiceVersion.",
-)
 def test_a_server_2008_host_with_kb968912_converges(lab, run_playbook) -> None:
     first = host_task(lab, run_playbook, "kms8", renewal_interval=1440)
     assert first.rc == 0, first.output
@@ -390,12 +384,6 @@ def test_the_publish_list_of_a_server_2008_r2_host_converges(lab, run_playbook, 
     assert (result["changed"], result["wsman"]["requests"]) == (False, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The lab keeps Vista / 2008's KMS registry values under SoftwareProtectionPlatform; "
-    "Microsoft's Volume Activation 2.0 Operations Guide (kms-facts §2.1) puts them under "
-    "...\\CurrentVersion\\SL, so the module never finds the version that refuses priority.",
-)
 def test_priority_and_weight_on_server_2008_fail_before_any_write(lab, run_playbook) -> None:
     domains = [{"name": BRANCH, "priority": 10, "weight": 50}]
     before = len(lab.writes("kms8"))

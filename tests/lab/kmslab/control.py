@@ -17,7 +17,7 @@ from kmslab.lab import Lab
 from kmslab.model import admin
 from kmslab.model.errors import SppFault
 from kmslab.model.keys import KeyKind
-from kmslab.model.registry import SPP_KEY, RegType, RegValue
+from kmslab.model.registry import RegType, RegValue
 
 
 def _listener(lab: Lab, machine: str) -> Any:
@@ -80,11 +80,11 @@ def drift(
     model = lab.machine(machine)
     if registry is not None:
         if delete:
-            lab.call(model.registry.drop, SPP_KEY, registry)
+            lab.call(model.registry.drop, model.spp_key, registry)
         else:
             data = tuple(value) if kind == "REG_MULTI_SZ" else value
             regvalue = RegValue(RegType[kind], data)
-            lab.call(model.registry.put, SPP_KEY, registry, regvalue)
+            lab.call(model.registry.put, model.spp_key, registry, regvalue)
     if firewall is not None:
         lab.call(admin.set_firewall_rule, model, firewall)
     return {"machine": machine}

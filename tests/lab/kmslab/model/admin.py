@@ -18,7 +18,7 @@ from kmslab.model.firewall import KEYS as FIREWALL_KEYS
 from kmslab.model.firewall import KMS_RULE
 from kmslab.model.license_packs import fake_files
 from kmslab.model.ospp import OSPP, OSPS
-from kmslab.model.registry import HKEY_LOCAL_MACHINE, SPP_KEY
+from kmslab.model.registry import HKEY_LOCAL_MACHINE
 from kmslab.model.settings import DNS_DOMAIN_PUBLISH_LIST
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ def set_publish_list(machine: Machine, entries: list[str]) -> int:
         "SetMultiStringValue",
         params={
             "hDefKey": HKEY_LOCAL_MACHINE,
-            "sSubKeyName": SPP_KEY,
+            "sSubKeyName": machine.spp_key,
             "sValueName": DNS_DOMAIN_PUBLISH_LIST,
             "sValue": entries,
         },

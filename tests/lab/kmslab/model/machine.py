@@ -34,10 +34,10 @@ from kmslab.model.ospp import OSPPSVC, OfficeProtection, license_service
 from kmslab.model.registry import (
     CURRENT_VERSION,
     HKEY_LOCAL_MACHINE,
-    SPP_KEY,
     Registry,
     reg_dword,
     reg_sz,
+    spp_key,
 )
 from kmslab.model.service import Service
 from kmslab.model.spp import SoftwareProtection
@@ -141,6 +141,11 @@ class Machine:
             self.osppsvc.start_service()
         self.cim = CimProvider(self)
 
+    @property
+    def spp_key(self) -> str:
+        """Where this machine keeps its KMS settings (``...\\SL`` on Vista / Server 2008)."""
+        return spp_key(self.image.version)
+
     def __repr__(self) -> str:
         return f"Machine({self.fqdn}, {self.image.handle})"
 
@@ -187,7 +192,7 @@ class Machine:
             major, minor = (int(part) for part in target.version.split("."))
             reg.put(CURRENT_VERSION, "CurrentMajorVersionNumber", reg_dword(major))
             reg.put(CURRENT_VERSION, "CurrentMinorVersionNumber", reg_dword(minor))
-        reg.create_key(HKEY_LOCAL_MACHINE, SPP_KEY)
+        reg.create_key(HKEY_LOCAL_MACHINE, self.spp_key)
         reg.put(TCPIP_PARAMETERS, "Hostname", reg_sz(self.name))
         reg.put(TCPIP_PARAMETERS, "Domain", reg_sz(self.domain))
         reg.put(TCPIP_PARAMETERS, "NV Domain", reg_sz(self.domain))

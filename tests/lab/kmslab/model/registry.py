@@ -28,6 +28,16 @@ HIVES = frozenset(
 
 CURRENT_VERSION = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion"
 SPP_KEY = CURRENT_VERSION + r"\SoftwareProtectionPlatform"  # §2.1, Windows 7 / 2008 R2 and later
+# Vista / Server 2008 keep the same values under ...\SL (Microsoft's Volume Activation 2.0
+# Operations Guide, 2008: "Registry path: HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SL";
+# kms-facts.md §2.1).
+SL_KEY = CURRENT_VERSION + r"\SL"
+
+
+def spp_key(os_version: str) -> str:
+    """The key that holds the KMS settings on a Windows of this version ("6.0", "10.0")."""
+    return SL_KEY if os_version == "6.0" else SPP_KEY
+
 
 SUCCESS = 0
 # Get*Value of a value missing from an existing key, variant registry_missing_value=1 (§6 above).

@@ -77,13 +77,13 @@ def _interval(number: object, default: int) -> int:
     return number if isinstance(number, int) and number in INTERVAL_RANGE else default
 
 
-def read_host_settings(registry: Registry) -> HostSettings:
+def read_host_settings(registry: Registry, path: str = SPP_KEY) -> HostSettings:
     def dword(name: str) -> object:
-        return _typed(registry, SPP_KEY, name, RegType.REG_DWORD)
+        return _typed(registry, path, name, RegType.REG_DWORD)
 
-    publish_list = _typed(registry, SPP_KEY, DNS_DOMAIN_PUBLISH_LIST, RegType.REG_MULTI_SZ)
+    publish_list = _typed(registry, path, DNS_DOMAIN_PUBLISH_LIST, RegType.REG_MULTI_SZ)
     return HostSettings(
-        listening_port=_port(_typed(registry, SPP_KEY, LISTENING_PORT, RegType.REG_SZ))
+        listening_port=_port(_typed(registry, path, LISTENING_PORT, RegType.REG_SZ))
         or DEFAULT_PORT,
         activation_interval=_interval(dword(VL_ACTIVATION_INTERVAL), DEFAULT_ACTIVATION_INTERVAL),
         renewal_interval=_interval(dword(VL_RENEWAL_INTERVAL), DEFAULT_RENEWAL_INTERVAL),

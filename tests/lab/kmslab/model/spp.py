@@ -25,7 +25,7 @@ from kmslab.model.licenses import (
     LicenseStatus,
     office_host_sku,
 )
-from kmslab.model.registry import SPP_KEY, reg_sz
+from kmslab.model.registry import reg_sz
 from kmslab.model.settings import (
     BACKUP_PRODUCT_KEY,
     DEFAULT_ACTIVATION_INTERVAL,
@@ -200,7 +200,7 @@ class SoftwareProtection(KmsSettingsMethods):
                 self.keys.pop(other.id, None)
         state = self.keys[sku.id] = KeyState.installed(key, self.machine.clock.now())
         if sku.slot == "windows":
-            self.machine.registry.put(SPP_KEY, BACKUP_PRODUCT_KEY, reg_sz(key.key))
+            self.machine.registry.put(self.machine.spp_key, BACKUP_PRODUCT_KEY, reg_sz(key.key))
         self._forget_started_host_key()
         return state
 
@@ -215,13 +215,13 @@ class SoftwareProtection(KmsSettingsMethods):
         if self.keys.pop(sku.id, None) is None:
             raise SppFault(HResult.SL_E_PKEY_NOT_INSTALLED, f"{sku.name} has no product key")
         if sku.slot == "windows":
-            self.machine.registry.drop(SPP_KEY, BACKUP_PRODUCT_KEY)
+            self.machine.registry.drop(self.machine.spp_key, BACKUP_PRODUCT_KEY)
         self._forget_started_host_key()
         return 0
 
     def clear_product_key_from_registry(self) -> int:
         """SLS.ClearProductKeyFromRegistry (slmgr /cpky): the key no longer readable in clear."""
-        self.machine.registry.drop(SPP_KEY, BACKUP_PRODUCT_KEY)
+        self.machine.registry.drop(self.machine.spp_key, BACKUP_PRODUCT_KEY)
         return 0
 
     def refresh_license_status(self) -> int:
@@ -283,10 +283,12 @@ class SoftwareProtection(KmsSettingsMethods):
         """sppsvc started: reload settings from the registry; a KMS host starts serving and, with
         publishing on, publishes its SRV records (§2.2, §2.4)."""
         registry = self.machine.registry
-        self.configured = self.effective = read_host_settings(registry)
-        self.client = read_client_settings(registry)
+        self.configured = self.effective = read_host_settings(registry, self.machine.spp_key)
+        self.client = read_client_settings(registry, self.machine.spp_key)
         self.product_clients = {
-            sku.id: read_client_settings(registry, f"{SPP_KEY}\\{sku.application_id}\\{sku.id}")
+            sku.id: read_client_settings(
+                registry, f"{self.machine.spp_key}\\{sku.application_id}\\{sku.id}"
+            )
             for sku in self.skus
         }
         self.host_key_at_start = self.holds_host_key

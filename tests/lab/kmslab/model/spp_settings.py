@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kmslab.model.errors import HResult, SppFault
 from kmslab.model.licenses import LicenseSku
-from kmslab.model.registry import SPP_KEY, RegValue, reg_dword, reg_sz
+from kmslab.model.registry import RegValue, reg_dword, reg_sz
 from kmslab.model.settings import (
     DEFAULT_PORT,
     DISABLE_DNS_PUBLISHING,
@@ -60,13 +60,13 @@ class KmsSettingsMethods:
         if not self.is_kms_host:
             raise SppFault(HResult.SL_E_NOT_SUPPORTED, f"{method}: this machine is not a KMS host")
 
-    def _write(self, name: str, value: RegValue, path: str = SPP_KEY) -> None:
+    def _write(self, name: str, value: RegValue, path: str | None = None) -> None:
         if self.machine.faults.loses_setting(name):
             return  # injected: the write does not persist (FaultPlan.lose_setting)
-        self.machine.registry.put(path, name, value)
+        self.machine.registry.put(path or self.machine.spp_key, name, value)
 
-    def _erase(self, name: str, path: str = SPP_KEY) -> None:
-        self.machine.registry.drop(path, name)
+    def _erase(self, name: str, path: str | None = None) -> None:
+        self.machine.registry.drop(path or self.machine.spp_key, name)
 
     @staticmethod
     def _check(value: int, allowed: range, what: str) -> None:
@@ -78,7 +78,7 @@ class KmsSettingsMethods:
 
     def _product_path(self, sku_id: str) -> str:
         # Per-product overrides live under ...\SoftwareProtectionPlatform\<AppID>\<SKUID> (§2.1).
-        return f"{SPP_KEY}\\{self.sku(sku_id).application_id}\\{sku_id}"
+        return f"{self.machine.spp_key}\\{self.sku(sku_id).application_id}\\{sku_id}"
 
     # Host settings (slmgr /sprt /sai /sri /cdns /sdns /cpri /spri) ---------------------------
     def set_listening_port(self, port: int) -> int:
@@ -160,7 +160,7 @@ class KmsSettingsMethods:
     def _client_update(
         self, sku_id: str | None, name: str, value: RegValue | None, **change: Any
     ) -> None:
-        path = SPP_KEY if sku_id is None else self._product_path(sku_id)
+        path = self.machine.spp_key if sku_id is None else self._product_path(sku_id)
         if value is None:
             self._erase(name, path)
         else:
