@@ -140,7 +140,8 @@ def plan(
     if want is not None:
         for product_plan in plans:
             product = product_plan.product
-            assert product is not None
+            if product is None:  # a plan always carries the row it acts on
+                continue
             if product_plan.install or pin_differs(pinned(product), want):
                 pins.append(PinChange(product_plan.name, pinned(product), want))
     caching = None
