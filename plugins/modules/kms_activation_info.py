@@ -71,7 +71,7 @@ options:
     default: 30
   event_limit:
     description:
-      - How many events, newest first, to return in RV(kms_activation.events.items).
+      - How many events, newest first, to return in RV(kms_activation.events.records).
       - The counts in RV(kms_activation.events.summary) and the findings always cover every
         event of the window. V(0) returns them all.
     type: int
@@ -327,7 +327,7 @@ kms_activation:
         key_exists:
           description: Whether the key exists.
           type: bool
-        values:
+        kms_values:
           description:
             - One entry per KMS value, by Microsoft's value name (C(DnsDomainPublishList),
               C(DisableDnsPublishing), C(EnableKmsLowPriority), C(KeyManagementServiceName),
@@ -372,14 +372,14 @@ kms_activation:
           description: How many events the window holds.
           type: int
         truncated:
-          description: Whether RV(kms_activation.events.items) was cut to O(event_limit).
+          description: Whether RV(kms_activation.events.records) was cut to O(event_limit).
           type: bool
         summary:
           description: Per event (C(client_requests) 12290, C(publish_failed) 12293, C(published)
             12294) the C(count) and C(latest) time; for 12290 the C(results) by HRESULT, for
             12293 and 12294 the C(domains).
           type: dict
-        items:
+        records:
           description: The events, newest first, each with C(event_id), C(log), C(source),
             C(type), C(record_number), C(time), C(domain), C(hresult), C(hresult_explained),
             C(insertion_strings) and C(message) (localized on Windows; never parsed).

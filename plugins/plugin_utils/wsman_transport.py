@@ -53,8 +53,8 @@ __all__ = [
 
 SUPPORTED_CONNECTIONS = ("ansible.builtin.winrm", "ansible.builtin.psrp")
 
-# What ansible-core 2.19.14's connection plugins must still have. The first entry of each is a
-# method called before the others exist (it sets them).
+# What the connection plugins of ansible-core 2.20 and 2.21 (meta/runtime.yml) must still have.
+# The first entry of each is a method called before the others exist (it sets them).
 WINRM_INTERNALS = (
     "_build_winrm_kwargs",
     "_winrm_host",
@@ -71,7 +71,9 @@ WINRM_INTERNALS = (
 )
 PSRP_INTERNALS = ("_build_kwargs", "_psrp_conn_kwargs")
 
-_UPGRADE_HINT = "plugins/plugin_utils/wsman_transport.py of volact.kms (made for ansible-core 2.19)"
+_UPGRADE_HINT = (
+    "plugins/plugin_utils/wsman_transport.py of volact.kms (made for ansible-core 2.20 and 2.21)"
+)
 
 
 def connection_name(connection: Any) -> str:

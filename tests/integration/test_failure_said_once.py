@@ -1,9 +1,9 @@
 """A failed client is said once: a short message, the long explanation in the result.
 
-ansible-core 2.19's default callback shows a failed task twice by itself: the ``[ERROR]`` line
-with ``msg``, then the result with ``msg`` in it. So ``msg`` is one short paragraph (what failed,
-the HRESULT and its name, what to do), and what the HRESULT means and the whole advice are in
-``details`` and ``what_to_do``, printed once, as part of the result.
+ansible-core's default callback (2.19 and later) shows a failed task twice by itself: the
+``[ERROR]`` line with ``msg``, then the result with ``msg`` in it. So ``msg`` is one short
+paragraph (what failed, the HRESULT and its name, what to do), and what the HRESULT means and the
+whole advice are in ``details`` and ``what_to_do``, printed once, as part of the result.
 """
 
 from __future__ import annotations

@@ -173,7 +173,7 @@ def test_kms_host_facts(audit):
     assert summary["client_requests"]["results"] == {"0xC004F038": 5, "0x00000000": 1}
     assert summary["publish_failed"]["domains"] == ["nowhere.example"]
     assert summary["published"]["domains"] == ["corp.lab.test"]
-    assert [e["event_id"] for e in events["items"]][:1] == [12290]  # newest first
+    assert [e["event_id"] for e in events["records"]][:1] == [12290]  # newest first
     assert codes(facts) == [("kms_below_threshold", "warning"), ("kms_publish_failed", "error")]
     below = next(i for i in facts["attention"] if i["code"] == "kms_below_threshold")
     assert "counts 6 of the 25 machines needed: 19 more" in below["message"]
@@ -194,7 +194,7 @@ def test_client_activated_against_the_host(audit):
     client = facts["kms_client"]
     assert (client["pinned_host"], client["pinned_port"]) == ("kms1.corp.lab.test", 1688)
     assert client["host_caching"] is True
-    values = facts["registry"]["values"]
+    values = facts["registry"]["kms_values"]
     assert values["KeyManagementServiceName"]["data"] == "kms1.corp.lab.test"
     assert values["KeyManagementServicePort"] == {
         "present": True,
@@ -221,7 +221,7 @@ def test_client_below_threshold_in_french(arranged, audit):
     assert windows["grace_days"] == 10.0
     assert facts["kms_client"]["discovered_host"] == "kms1.corp.lab.test"
     assert facts["kms_client"]["discovered_port"] == 1688
-    port = facts["registry"]["values"]["KeyManagementServicePort"]
+    port = facts["registry"]["kms_values"]["KeyManagementServicePort"]
     assert (port["type"], port["data"]) == ("REG_DWORD", 1688)  # read with its own getter
     assert port["problem"].startswith("is REG_DWORD, but Windows documents REG_SZ")
     assert codes(facts) == [
@@ -283,7 +283,7 @@ def test_without_events_and_with_a_wider_window(arranged, run_playbook):
     assert facts_of(run, "kms1")["events"]["skipped_reason"] == "events=false"
     wide = run_playbook(arranged, play(event_days=60, event_limit=3), limit="kms1")
     events = facts_of(wide, "kms1")["events"]
-    assert (events["count"], events["truncated"], len(events["items"])) == (10, True, 3)
+    assert (events["count"], events["truncated"], len(events["records"])) == (10, True, 3)
     assert events["summary"]["published"]["count"] == 2
     assert_nothing_written(arranged)
 

@@ -36,6 +36,9 @@ def site(lab, run_playbook, tmp: Path, stdout_callback: str):
         "ANSIBLE_CALLBACK_TREE_DIR": str(tmp / "tree"),
         "JUNIT_OUTPUT_DIR": str(tmp / "junit"),
         "ANSIBLE_LOG_PATH": str(tmp / "ansible.log"),
+        # The module arguments in every result, as ansible-core before 2.21 always put them
+        # (INJECT_INVOCATION is off by default since): -vvvv shows them, masked.
+        "ANSIBLE_INJECT_INVOCATION": "1",
     }
     args = [
         "-i",

@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import ansible.plugins.connection as ansible_connections
 import pytest
 from ansible.errors import AnsibleConnectionFailure
 from ansible.parsing.dataloader import DataLoader
@@ -504,7 +505,19 @@ def test_the_adapter_imports_without_pywinrm_pypsrp_or_requests_and_says_what_to
 # --- unsupported connections -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["ansible.builtin.ssh", "ansible.builtin.local", "paramiko_ssh"])
+# Every other connection plugin the running ansible-core ships (2.20 still has paramiko_ssh, 2.21
+# no longer does), plus a short name as a user may write it.
+OTHER_CONNECTIONS = [
+    *(
+        f"ansible.builtin.{path.stem}"
+        for path in sorted(Path(ansible_connections.__file__).parent.glob("[!_]*.py"))
+        if path.stem not in {"winrm", "psrp"}
+    ),
+    "local",
+]
+
+
+@pytest.mark.parametrize("name", OTHER_CONNECTIONS)
 def test_other_connections_are_refused_with_the_supported_names(name: str) -> None:
     plugin = connection(name, {"ansible_host": "kms1", "ansible_password": PASSWORD})
     with pytest.raises(KmsInputError) as caught:
