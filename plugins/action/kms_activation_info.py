@@ -23,22 +23,6 @@ from ansible_collections.volact.kms.plugins.plugin_utils.windows_action import (
     WindowsAction,
 )
 
-# Return keys that are names of dict methods cannot be read with dot notation in Jinja
-# (``kms_activation.events.items`` is the method): ansible-test 2.21's validate-modules refuses
-# them (bad-return-value-key), so the result names them (section, gathered name, returned name).
-RENAMED = (("events", "items", "records"), ("registry", "values", "kms_values"))
-
-
-def returned(facts: dict[str, Any]) -> dict[str, Any]:
-    """The gathered facts under the documented return keys (RETURN of the module)."""
-    for section, gathered, name in RENAMED:
-        part = facts.get(section)
-        if isinstance(part, dict) and gathered in part:
-            facts[section] = {
-                (name if key == gathered else key): value for key, value in part.items()
-            }
-    return facts
-
 
 class ActionModule(WindowsAction):
     argument_spec = ARGUMENT_SPEC
@@ -49,4 +33,4 @@ class ActionModule(WindowsAction):
 
     def execute(self, context: Context) -> dict[str, Any]:
         facts = gather(context.session, context.request, dt.datetime.now(dt.UTC))
-        return {"changed": False, "kms_activation": returned(facts)}
+        return {"changed": False, "kms_activation": facts}

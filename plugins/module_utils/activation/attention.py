@@ -121,7 +121,7 @@ def _registry_findings(registry: Mapping[str, Any], is_host: bool) -> list[dict[
                 f"DnsDomainPublishList cannot be used as it is: {publish['problem']} {effect}",
             )
         )
-    for name, value in registry["values"].items():
+    for name, value in registry["kms_values"].items():
         if value["problem"] and name != "DnsDomainPublishList":
             found.append(
                 finding("registry_value_invalid", WARNING, name, f"{name} {value['problem']}")

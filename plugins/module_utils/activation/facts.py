@@ -146,7 +146,7 @@ def kms_client_facts(service: Service, registry: Mapping[str, Any] | None = None
 
 def _registry_port(section: Mapping[str, Any]) -> int | None:
     """``KeyManagementServicePort`` from activation/registry.py's section, when usable."""
-    value = (section.get("values") or {}).get("KeyManagementServicePort") or {}
+    value = (section.get("kms_values") or {}).get("KeyManagementServicePort") or {}
     data = value.get("data")
     if value.get("problem") or not isinstance(data, str) or not data.strip().isdigit():
         return None

@@ -108,7 +108,9 @@ def _events(
         "count": 0,
         "truncated": False,
         "summary": summarize([]),
-        "items": [],
+        # Not "items" (nor "values" in the registry section): a return key named like a dict
+        # method cannot be read with dot notation in Jinja, and validate-modules refuses it.
+        "records": [],
     }
     if not options.events:
         section["skipped_reason"] = "events=false"
@@ -127,7 +129,7 @@ def _events(
         count=len(events),
         truncated=len(events) > limit,
         summary=summarize(events),
-        items=events[:limit],
+        records=events[:limit],
     )
     return section, events
 

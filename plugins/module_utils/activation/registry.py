@@ -135,7 +135,7 @@ def describe(
     return {
         "path": f"HKLM\\{key}",
         "key_exists": found is not None,
-        "values": values,
+        "kms_values": values,
         "publish_list": decode_publish_list(values[PUBLISH_LIST]),
         "problem": None,
     }

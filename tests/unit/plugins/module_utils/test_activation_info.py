@@ -138,14 +138,14 @@ def test_the_report_lists_every_value_and_keeps_garbage_raw():
     }
     denied = RegistryError("GetMultiStringValue", SPP_KEY, "x", 5)
     section = describe(found, {"DnsDomainPublishList": garbage})
-    assert "BackupProductKeyDefault" not in section["values"]
-    assert len(section["values"]) == 11
-    assert section["values"]["DisableDnsPublishing"]["present"] is False
-    assert section["values"]["EnableKmsLowPriority"]["problem"].startswith("is REG_BINARY")
+    assert "BackupProductKeyDefault" not in section["kms_values"]
+    assert len(section["kms_values"]) == 11
+    assert section["kms_values"]["DisableDnsPublishing"]["present"] is False
+    assert section["kms_values"]["EnableKmsLowPriority"]["problem"].startswith("is REG_BINARY")
     publish = section["publish_list"]
     assert (publish["valid"], publish["entries"], publish["raw"]) == (False, None, garbage)
     assert publish["problem"].startswith('DnsDomainPublishList[1] ("not a domain!, 5")')
-    unread = describe(found, {"DnsDomainPublishList": denied})["values"]["DnsDomainPublishList"]
+    unread = describe(found, {"DnsDomainPublishList": denied})["kms_values"]["DnsDomainPublishList"]
     assert unread["problem"].startswith("could not be read: GetMultiStringValue of")
     missing = describe(None, {})
     assert missing["key_exists"] is False
@@ -392,10 +392,10 @@ def test_a_french_client_is_read_without_its_caption_and_nothing_is_written(flee
     info = gather(session, Options(), fleet.clock.now())
     assert session.requests == 7  # SLS, SLP, EnumValues, four values present
     assert info["kms_client"]["lookup_domain"] == CORP
-    assert info["registry"]["values"]["KeyManagementServiceLookupDomain"]["data"] == CORP
+    assert info["registry"]["kms_values"]["KeyManagementServiceLookupDomain"]["data"] == CORP
     assert info["edition"] == "Professional"
     assert info["windows"]["license_status_reason"] == "0xC004F038"
-    assert info["registry"]["values"]["VLRenewalInterval"]["data"] == 10080
+    assert info["registry"]["kms_values"]["VLRenewalInterval"]["data"] == 10080
     assert info["registry"]["publish_list"]["valid"] is False
     assert info["events"]["skipped_reason"].startswith("not a KMS host")
     [office] = info["office"]
