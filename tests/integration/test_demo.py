@@ -7,16 +7,13 @@ headless Chromium at desktop and phone widths.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import re
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from demo_run import run_demo
 from report_browser import layout, screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,27 +72,8 @@ HEADERS = {
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> dict[str, Any]:
-    """One run of scripts/demo: its output, its report directory and its lab state directory.
-    The demo's lab listens on the default ports: it takes its turn with the other labs that do
-    (the lock of the ``default_lab_ports`` fixture)."""
-    tmp = tmp_path_factory.mktemp("demo")
-    state, report = tmp / "lab", tmp / "report"
-    env = {**os.environ, "KMSLAB_STATE": str(state), "KMS_AUDIT_REPORT_DIR": str(report)}
-    with open(tempfile.gettempdir() + "/volact-kms-default-lab-ports.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            done = subprocess.run(
-                [str(ROOT / "scripts" / "demo")],
-                capture_output=True,
-                text=True,
-                env=env,
-                timeout=900,
-                check=False,
-            )
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
-    return {"out": done.stdout, "err": done.stderr, "state": state, "report": report}
+    """One run of scripts/demo (conftest.run_demo)."""
+    return run_demo(tmp_path_factory.mktemp("demo"))
 
 
 def between(text: str, start: str, end: str = "") -> str:

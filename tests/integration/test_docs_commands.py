@@ -26,6 +26,7 @@ USER_ENVIRONMENT = "# on your "
 # Commands run by another test or by CI, too slow to run twice, or that rewrite committed files.
 COVERED = {
     "scripts/demo": "tests/integration/test_demo.py runs it end to end",
+    "scripts/demo --preset seeds": "tests/integration/test_demo_seeds.py runs it end to end",
     "scripts/test": ".ci/run execs it: CI is this command",
     "scripts/test lint unit": "stages of scripts/test; test_stages_named_in_the_docs_exist",
     "scripts/bench": "20-30 min; tests/integration/test_bench_smoke.py runs the same runner",

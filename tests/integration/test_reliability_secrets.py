@@ -11,6 +11,7 @@ the tree and junit files, and the task results (returned facts).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,9 @@ from kmslab.presets import demo
 pytestmark = pytest.mark.reliability("secrets")
 
 ROOT = Path(__file__).resolve().parents[2]
-LAB_SHAPE = demo(clients=4)  # kms1 and kms2 in corp, four clients in branch
+# kms1 and kms2 in corp, four clients in branch; the hosts get the Office 2016 host key too
+# (kms_host_office_keys, looped over by the kms_host role).
+LAB_SHAPE = replace(demo(clients=4), office_host_keys=("office2016",))
 SITE = f"- ansible.builtin.import_playbook: {ROOT / 'playbooks' / 'site.yml'}\n"
 STATIC = {
     "kms_publish_mode": "static",
@@ -72,6 +75,7 @@ def artifacts(run, tmp: Path) -> dict[str, str]:
 def secrets(lab) -> dict[str, str]:
     return {
         "host key": lab.host_key,
+        "Office host key": lab.call(lambda: lab.fleet.keys.csvlk("office2016").key),
         "TSIG secret": lab.bind.key_secret,
         "WinRM password": lab.password,
     }
@@ -108,6 +112,13 @@ def test_no_secret_in_output_logs_callback_files_or_results(
         if isinstance(item, dict) and str(item.get("owner", "")).startswith("_vlmcs")
     ]
     assert written, "kms_srv_record did not run from the controller"
+    office = [
+        item
+        for record in run.results
+        for item in record["result"].get("results", [record["result"]])
+        if isinstance(item, dict) and (item.get("office_host") or {}).get("release") == 2016
+    ]
+    assert len(office) == 2, "the kms_host role did not install the Office host key on both hosts"
     # ... and -vvvv printed the module arguments (the key's name is there, not its secret).
     assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in run.output
     assert lab.bind.key_name.rstrip(".") in run.output

@@ -21,7 +21,9 @@ from typing import Any, TypeVar
 import yaml
 
 from kmslab.bind import BindServer
+from kmslab.model import admin
 from kmslab.model.dns import SrvRecord, SrvTarget
+from kmslab.model.firewall import KMS_RULE
 from kmslab.model.fleet import Fleet
 from kmslab.model.keys import KeyKind
 from kmslab.model.license_packs import PACKS, fake_files
@@ -48,9 +50,15 @@ class MachineShape:
     initial_key: KeyKind | None = None
     language: str = "en-US"
     office: tuple[str, ...] = ()
+    # The key Office comes with (a MAK put in by the Office Customization Tool, say); None: none.
+    office_key: KeyKind | None = None
     updates: tuple[str, ...] = ()  # KB numbers installed, e.g. ("KB968912",) on Server 2008
     # Office volume license packs already installed, by host key group ("office2016",)
     license_packs: tuple[str, ...] = ()
+    # The domain's Group Policy enables the Key Management Service firewall exception: how a
+    # Windows 7 / Server 2008 R2 host is opened, where no firewall class answers WS-Management
+    # (Microsoft's "Deploying KMS Activation" for that version).
+    policy_opens_kms_port: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,9 @@ class LabShape:
     machines: tuple[MachineShape, ...]
     zones: tuple[str, ...]
     host_key_group: str = "ws2022"  # the CSVLK the inventory hands to the kms_host role
+    # Office host key groups ("office2010",) the secrets hand to the kms_host role, each with
+    # its pack's fake license files (kms_host_office_keys).
+    office_host_keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -116,6 +127,11 @@ class Lab:
                 license_packs=shape.license_packs,
             )
             self.machines[shape.name] = machine
+            for suite in machine.office if shape.office_key else ():
+                key = machine.keys.lab_key(shape.office_key, suite.family, suite.edition)
+                admin.install_office_key(machine, key.key)
+            if shape.policy_opens_kms_port:
+                machine.firewall.set_enabled(KMS_RULE, True)
             self.bind.add_address(machine.fqdn, address)
             specs.append(
                 MachineSpec(
@@ -310,6 +326,15 @@ class Lab:
             "kmslab_tsig_key_name": self.bind.key_name,
             "kmslab_tsig_secret": self.bind.key_secret,
         }
+        if self.shape.office_host_keys:
+            secrets["kms_host_office_keys"] = [
+                {
+                    "release": int(group.removeprefix("office")),
+                    "key": self.fleet.keys.csvlk(group).key,
+                    "license_files": [str(path) for path in self.license_files(group)],
+                }
+                for group in self.shape.office_host_keys
+            ]
         path = self.state_dir / "secrets.yml"
         path.write_text(yaml.safe_dump(secrets, sort_keys=False))
         path.chmod(0o600)

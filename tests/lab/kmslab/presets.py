@@ -76,9 +76,16 @@ _SEEDS_CLIENTS = (
     ("win7-pro", KeyKind.RETAIL),
 )
 _SEEDS_SERVERS = (("ws2008r2-standard", KeyKind.MAK), ("ws2008r2-enterprise", KeyKind.RETAIL))
-# Office 2010 on some of the clients comes with the OSPP model (issue 14, Office part): name the
-# suites here, e.g. {"pc003": ("office2010-proplus",)}, and they reach MachineShape(office=...).
-SEEDS_OFFICE: dict[str, tuple[str, ...]] = {}
+# Office 2010 on six of the Windows 7 clients, licensed through OSPP: one more than Office's
+# threshold of 5 (kms-facts §4.4), so the KMS host's Office 2010 count crosses it.
+SEEDS_OFFICE: dict[str, tuple[str, ...]] = {
+    "pc001": ("office2010-proplus",),
+    "pc002": ("office2010-proplus",),
+    "pc003": ("office2010-standard",),
+    "pc008": ("office2010-proplus",),
+    "pc009": ("office2010-proplus",),
+    "pc010": ("office2010-proplus",),
+}
 
 
 def seeds(clients: int = 30) -> LabShape:
@@ -86,8 +93,13 @@ def seeds(clients: int = 30) -> LabShape:
     is of Server Group B, which activates Windows 7 and Server 2008 R2 Standard / Enterprise,
     kms-facts §4.1), Windows 7 Professional and Enterprise clients and Server 2008 R2 member
     servers, arriving with MAK and retail keys. Of 30 clients, 25 run Windows 7, so the count
-    crosses both thresholds (5 for servers, 25 for Windows 7; §4.4)."""
-    machines = [MachineShape("kms1", "ws2008r2-standard", CORP, role="kms_host")]
+    crosses both thresholds (5 for servers, 25 for Windows 7; §4.4). Six Windows 7 clients run
+    Office 2010 (OSPP) and the host gets the Office 2010 host key too (its pack's files from the
+    lab's state directory), so the Office count crosses its threshold of 5."""
+    host = MachineShape(
+        "kms1", "ws2008r2-standard", CORP, role="kms_host", policy_opens_kms_port=True
+    )
+    machines = [host]
     for index in range(clients):
         if index % 6 == 5:
             image, channel = _SEEDS_SERVERS[(index // 6) % len(_SEEDS_SERVERS)]
@@ -96,8 +108,22 @@ def seeds(clients: int = 30) -> LabShape:
             image, channel = _SEEDS_CLIENTS[index % len(_SEEDS_CLIENTS)]
             name = f"pc{index + 1:03d}"
         office = SEEDS_OFFICE.get(name, ())
-        machines.append(MachineShape(name, image, CORP, initial_key=channel, office=office))
-    return LabShape(machines=tuple(machines), zones=(CORP,), host_key_group="ws2008r2-b")
+        machines.append(
+            MachineShape(
+                name,
+                image,
+                CORP,
+                initial_key=channel,
+                office=office,
+                office_key=KeyKind.MAK if office else None,
+            )
+        )
+    return LabShape(
+        machines=tuple(machines),
+        zones=(CORP,),
+        host_key_group="ws2008r2-b",
+        office_host_keys=("office2010",),
+    )
 
 
 PRESETS: dict[str, Callable[[], LabShape]] = {

@@ -305,7 +305,16 @@ def test_the_seeds_preset_is_the_seeds_own_fleet() -> None:
     assert {m.initial_key for m in clients} == {KeyKind.MAK, KeyKind.RETAIL}
     assert {m.domain for m in shape.machines} == {"corp.lab.test"}
     assert sum(IMAGES[m.image].token == "W7" for m in clients) == 25
-    assert all(m.office == () for m in shape.machines)  # Office 2010 comes with OSPP
+    office = {m.name: m.office for m in shape.machines if m.office}
+    assert len(office) == 6  # one more than Office's threshold of 5
+    assert {suite for suites in office.values() for suite in suites} == {
+        "office2010-proplus",
+        "office2010-standard",
+    }
+    assert all(IMAGES[shape_of.image].token == "W7" for shape_of in clients if shape_of.office)
+    assert {m.office_key for m in clients if m.office} == {KeyKind.MAK}
+    assert shape.office_host_keys == ("office2010",)
+    assert host.policy_opens_kms_port
     assert parser().parse_args(["up", "--preset", "seeds"]).preset == "seeds"
 
 
