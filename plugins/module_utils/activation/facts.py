@@ -48,13 +48,7 @@ def hresult_info(code: object) -> dict[str, Any] | None:
     entry = hresult.explain(code)
     if entry.code == hresult.S_OK:
         return None
-    return {
-        "code": entry.hex,
-        "symbol": entry.symbol or None,
-        "meaning": entry.meaning,
-        "what_to_do": entry.action,
-        "category": entry.category,
-    }
+    return entry.fields()
 
 
 def grace_facts(minutes: int | None, now: dt.datetime) -> dict[str, Any]:

@@ -46,12 +46,9 @@ def explained(code: object) -> dict[str, Any] | None:
         return None
     if entry.code == hresult.S_OK:
         return None
-    return {
-        "code": entry.hex,
-        "symbol": entry.symbol or None,
-        "meaning": entry.meaning,
-        "what_to_do": entry.action,
-    }
+    fields = entry.fields()
+    del fields["category"]  # not a column of the report
+    return fields
 
 
 def _hresult_of(value: object) -> dict[str, Any] | None:

@@ -81,6 +81,16 @@ class HResult:
     def __str__(self) -> str:
         return f"{self.summary} What to do: {self.action}"
 
+    def fields(self) -> dict[str, str | None]:
+        """The entry as modules return it and the fleet report shows it."""
+        return {
+            "code": self.hex,
+            "symbol": self.symbol or None,
+            "meaning": self.meaning,
+            "what_to_do": self.action,
+            "category": self.category,
+        }
+
 
 FIX_DNS = (
     "Make sure a KMS host publishes _vlmcs._tcp.<domain> SRV records (DNS publishing on, dynamic "
