@@ -71,8 +71,9 @@ ENTRIES = (
     ),
     HResult(
         0xC004C008, "SL_E_CHPA_MAXIMUM_UNLOCK_EXCEEDED",
-        "Microsoft refused to activate the KMS host key: a host key can be activated up to 10 "
-        "times on up to 6 computers, and this one has used that allowance.",
+        "Microsoft refused to activate the KMS host key: a host key activates on at most 6 "
+        "computers, each at most 10 times (the first activation and 9 reactivations), and this "
+        "activation would exceed one of those limits.",
         "Keep KMS on a host that already holds this key, or ask the Microsoft Licensing "
         "Activation Centers for more activations.",
         KMS_HOST,

@@ -259,7 +259,7 @@ def test_fault_messages_explain_the_hresult():
     assert "Set host settings after the host key" in refused
     limit = fault_message("Activate", 0xC004C008, "")
     assert limit.startswith("Activate failed: 0xC004C008 (SL_E_CHPA_MAXIMUM_UNLOCK_EXCEEDED): ")
-    assert "up to 10 times on up to 6 computers" in limit
+    assert "at most 6 computers, each at most 10 times" in limit
     old_os = fault_message("InstallProductKey", 0xC004F015, "")
     assert "the host OS does not know this host key yet" in old_os
     assert fault_message("Enable", None, "the rule is gone") == "Enable failed: the rule is gone"

@@ -178,7 +178,7 @@ def test_host_key_install_failures_name_the_host_os_updates(code: int) -> None:
 
 
 def test_unlock_exceeded_states_the_10_activations_6_hosts_rule() -> None:
-    assert "up to 10 times on up to 6 computers" in CATALOG[0xC004C008].meaning
+    assert "at most 6 computers, each at most 10 times" in CATALOG[0xC004C008].meaning
 
 
 @pytest.mark.parametrize("code", [0xC004F074, 0x8007232B, 0x8007251D])
