@@ -29,6 +29,7 @@ KMS1 = f"kms1.{CORP}"
 OFFICE_2010_GVLK = "VYBBJ-TRJPB-QFQRF-QFT4D-H3GVB"  # Office Professional Plus 2010 (§3.2)
 OFFICE_2010_STD_GVLK = "V7QKV-4XVVR-XYV4D-F7DFM-8R6BM"  # Office Standard 2010
 OFFICE_2013_GVLK = "YC7DK-G2NP3-2QQC3-J6H88-GVGXT"  # Office 2013 Professional Plus
+OFFICE_2016_GVLK = "XQNVK-8JYDB-WJ9W3-YJ8YR-WFG99"  # Office Professional Plus 2016
 WIN7_PRO_GVLK = "FJ82H-XT6CR-J8D7P-XQJJ2-GPDD4"
 OFFICE_2010_HOST_ID = "BFE7A195-4F8F-4F0B-A622-CF13C7D16864"
 OFFICE_2016_HOST_ID = "98EBFE73-2084-4C97-932C-C0CD1643BEA7"
@@ -50,6 +51,8 @@ LAB_SHAPE = LabShape(
         _office("pc01", "win7-enterprise", "office2010-proplus"),
         _office("pc02", "win7-pro", "office2010-standard", "office2013-proplus"),
         _office("pc03", "win10-enterprise", "office2010-proplus"),
+        # Midway through an Office upgrade: Office 2010 in OSPP beside Office 2016 in SPP.
+        _office("pc04", "win10-enterprise", "office2010-proplus", "office2016-proplus"),
     ),
     zones=(CORP,),
 )
@@ -76,7 +79,7 @@ def _arrange(lab: Lab) -> None:
     for group in ("office2010", "office2013"):
         _activate_office_host(kms1, group)
     admin.restart_sppsvc(kms1)
-    for name in ("pc01", "pc02", "pc03"):
+    for name in ("pc01", "pc02", "pc03", "pc04"):
         _install_office_maks(lab.machine(name))
 
 
@@ -209,6 +212,25 @@ def test_product_all_converts_windows_and_two_ospp_suites(lab, run_playbook):
     # SPP: service, products, the pinned port's registry value (Windows 7); OSPP: service,
     # products.
     assert result["wsman"]["requests"] == 5
+
+
+def test_office_2010_in_ospp_beside_office_2016_in_spp_are_both_converted(lab, run_playbook):
+    options = {"product": "office", "kms_host": KMS1, "activate": False}
+    done = run(lab, run_playbook, "pc04", CLIENT, **options)
+    assert done.rc == 0, done.output
+    office = {
+        o["gvlk"]["key"]: o["product"] for o in done.result("pc04", TASK)["kms_client"]["office"]
+    }
+    assert {key: p["license_service"] for key, p in office.items()} == {
+        OFFICE_2010_GVLK: "ospp",
+        OFFICE_2016_GVLK: "spp",
+    }
+    writes = methods(lab, "pc04", since=2)  # after the two arranged Office MAKs
+    assert "OfficeSoftwareProtectionService.InstallProductKey" in writes
+    assert "SoftwareLicensingService.InstallProductKey" in writes
+    again = run(lab, run_playbook, "pc04", CLIENT, **options)
+    assert again.result("pc04", TASK)["changed"] is False
+    assert methods(lab, "pc04", since=2 + len(writes)) == []
 
 
 def test_ospp_has_no_lookup_domain_and_says_so_before_any_write(lab, run_playbook):

@@ -114,7 +114,7 @@ def read_state(session: CimSession, request: ClientRequest) -> Reading:
     if needs_os_facts(request, products, service):
         rows = session.query(OS_WQL, types=OS_TYPES)
         reading.os_facts = OsFacts.from_row(rows[0]) if rows else OsFacts()
-    if client_ospp.wanted(request, service, products):
+    if client_ospp.wanted(request):
         reading.ospp = wmi_ospp.read(session)
         if reading.ospp is not None:
             reading.products = [*products, *reading.ospp.products]

@@ -44,7 +44,6 @@ from ansible_collections.volact.kms.plugins.module_utils.windows.spp import (
     WINDOWS_APP_ID,
     Product,
     Service,
-    office_products,
 )
 
 
@@ -60,12 +59,11 @@ def spp_application_ids(request: ClientRequest, service: Service) -> tuple[str, 
     return ids
 
 
-def wanted(request: ClientRequest, service: Service, spp_products: Sequence[Product]) -> bool:
-    """Whether to read OSPP: Office in scope, and either Windows 6.1 or older, or no keyed Office
-    product in SPP (Office 2010 on Windows 8 and later)."""
-    if not request.scope.office:
-        return False
-    return office_only_in_ospp(service) or not office_products(spp_products)
+def wanted(request: ClientRequest) -> bool:
+    """Whether to read OSPP: whenever Office is in scope. Office 2010 licenses through OSPP on
+    every Windows, also beside Office 2013 or later in SPP on Windows 8 and later (a machine
+    midway through an Office upgrade); where OSPP is not installed the read finds no class."""
+    return request.scope.office
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from kmslab.model.errors import SppFault
 from kmslab.model.firewall import KEYS as FIREWALL_KEYS
 from kmslab.model.firewall import KMS_RULE
 from kmslab.model.license_packs import fake_files
-from kmslab.model.ospp import OSPP, OSPS
+from kmslab.model.ospp import OSPP, OSPS, license_service
 from kmslab.model.registry import HKEY_LOCAL_MACHINE
 from kmslab.model.settings import DNS_DOMAIN_PUBLISH_LIST
 
@@ -68,9 +68,12 @@ def office_service(machine: Machine) -> dict[str, Any]:
 
 
 def install_office_key(machine: Machine, key: str) -> None:
-    """ospp.vbs /inpkey: OfficeSoftwareProtectionService.InstallProductKey on a machine with
-    OSPP, else SoftwareLicensingService.InstallProductKey (Office 2013 and later on Windows 8+)."""
-    if machine.ospp is None:
+    """ospp.vbs /inpkey: OfficeSoftwareProtectionService.InstallProductKey where the key's Office
+    licenses through OSPP on this machine, else SoftwareLicensingService.InstallProductKey
+    (Office 2013 and later on Windows 8+, also beside Office 2010 in OSPP)."""
+    known = machine.keys.lookup(key)
+    stacks = {suite.family: license_service(suite, machine.image) for suite in machine.office}
+    if machine.ospp is None or (known is not None and stacks.get(known.family) == "spp"):
         install_key(machine, key)
         return
     version = str(office_service(machine)["Version"])
