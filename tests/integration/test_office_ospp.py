@@ -11,6 +11,8 @@ Each test owns its machines, so the order of tests does not matter.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +26,7 @@ from kmslab.variants import Variants
 
 CLIENT = "volact.kms.kms_client_setup_key"
 HOST = "volact.kms.kms_host_key"
+ROOT = Path(__file__).resolve().parents[2]
 TASK = "Task"
 KMS1 = f"kms1.{CORP}"
 OFFICE_2010_GVLK = "VYBBJ-TRJPB-QFQRF-QFT4D-H3GVB"  # Office Professional Plus 2010 (§3.2)
@@ -369,3 +372,21 @@ def test_the_ospp_client_and_the_license_check_under_each_variant(variant_lab, r
     assert lab.writes("o16host") == []
     done = host_task(lab, run_playbook, "o16host", "office2016", release=2016)
     assert done.result("o16host", TASK)["office_host"]["license_status_name"] == "Licensed"
+
+
+@pytest.mark.parametrize(("ospp", "office"), [("auto", []), ("always", ["Office 14"])])
+def test_the_audit_reads_office_2010_on_windows_10_when_told_to(
+    lab, run_playbook, tmp_path, ospp, office
+):
+    """audit.yml's kms_audit_ospp reaches kms_activation_info: Office 2010 on Windows 10 is in
+    OSPP, which ``auto`` reads only on Windows 7 / 2008 R2 and older."""
+    audit = ROOT / "playbooks" / "audit.yml"
+    extra = {
+        "kms_audit_hosts": "pc03",
+        "kms_audit_report_dir": str(tmp_path),
+        "kms_audit_ospp": ospp,
+    }
+    done = run_playbook(lab, f"- ansible.builtin.import_playbook: {audit}\n", extra_vars=extra)
+    assert done.rc == 0, done.output
+    (machine,) = json.loads((tmp_path / "report.json").read_text())["machines"]
+    assert [suite["name"].partition(",")[0] for suite in machine["office"]] == office
