@@ -19,7 +19,7 @@ import yaml
 from kmslab.lab import LabShape, MachineShape
 from kmslab.model.firewall import KMS_RULE
 from kmslab.model.keys import KeyKind
-from kmslab.model.registry import HKEY_LOCAL_MACHINE, SPP_KEY
+from kmslab.model.registry import HKEY_LOCAL_MACHINE, SL_KEY, SPP_KEY
 from kmslab.presets import BRANCH, CORP
 
 TASK = "Task"
@@ -162,7 +162,20 @@ def test_a_server_2008_r2_host_converges_with_its_settings(lab, run_playbook) ->
     assert len(lab.writes("fresh7r2")) == count
 
 
+def checked_host(lab, run_playbook, name: str, *, changed: bool, **options: Any) -> dict:
+    """kms_host_key in check and diff mode: ``changed`` as given, nothing written."""
+    writes = len(lab.writes(name))
+    checked = host_task(lab, run_playbook, name, check=True, diff=True, **options)
+    assert checked.rc == 0, checked.output
+    result = checked.result(name, TASK)
+    assert result["changed"] is changed
+    assert len(lab.writes(name)) == writes
+    return result
+
+
 def test_a_windows_7_host_takes_its_client_host_key(lab, run_playbook) -> None:
+    planned = checked_host(lab, run_playbook, "kms7", changed=True, renewal_interval=1440)
+    assert planned["diff"]["after"]["host_key"].endswith(host_key(lab, "kms7")[-5:])
     first = host_task(lab, run_playbook, "kms7", renewal_interval=1440)
     assert first.rc == 0, first.output
     facts = first.result("kms7", TASK)["kms_host"]
@@ -172,9 +185,12 @@ def test_a_windows_7_host_takes_its_client_host_key(lab, run_playbook) -> None:
     again = host_task(lab, run_playbook, "kms7", renewal_interval=1440)
     result = again.result("kms7", TASK)
     assert (result["changed"], result["wsman"]["requests"]) == (False, 2)
+    checked_host(lab, run_playbook, "kms7", changed=False, renewal_interval=1440)
 
 
 def test_a_server_2008_host_with_kb968912_converges(lab, run_playbook) -> None:
+    planned = checked_host(lab, run_playbook, "kms8", changed=True, renewal_interval=1440)
+    assert planned["diff"]["after"]["renewal_interval"] == 1440
     first = host_task(lab, run_playbook, "kms8", renewal_interval=1440)
     assert first.rc == 0, first.output
     result = first.result("kms8", TASK)
@@ -183,6 +199,7 @@ def test_a_server_2008_host_with_kb968912_converges(lab, run_playbook) -> None:
     assert "restart the Software Licensing service (slsvc)" in result["changes"]
     again = host_task(lab, run_playbook, "kms8", renewal_interval=1440)
     assert again.result("kms8", TASK)["changed"] is False
+    checked_host(lab, run_playbook, "kms8", changed=False, renewal_interval=1440)
 
 
 @pytest.mark.parametrize(
@@ -382,6 +399,30 @@ def test_the_publish_list_of_a_server_2008_r2_host_converges(lab, run_playbook, 
     again = run(lab, run_playbook, "kms7r2", "kms_publish_list", domains=domains)
     result = again.result("kms7r2", TASK)
     assert (result["changed"], result["wsman"]["requests"]) == (False, 1)
+
+
+def test_the_publish_list_of_a_server_2008_host_converges_under_sl(lab, run_playbook) -> None:
+    domains = [{"name": BRANCH}]  # no priority or weight: Server 2008 has none
+    before = len(lab.writes("srv8"))
+    checked = run(
+        lab, run_playbook, "srv8", "kms_publish_list", domains=domains, check=True, diff=True
+    )
+    assert checked.rc == 0, checked.output
+    result = checked.result("srv8", TASK)
+    assert result["changed"] is True
+    assert BRANCH in str(result["diff"]["after"])
+    assert len(lab.writes("srv8")) == before
+    first = run(lab, run_playbook, "srv8", "kms_publish_list", domains=domains)
+    assert first.rc == 0, first.output
+    written = lab.call(
+        lambda: lab.machine("srv8").registry.get(HKEY_LOCAL_MACHINE, SL_KEY, "DnsDomainPublishList")
+    )
+    assert written is not None
+    assert list(written.data) == [BRANCH]
+    again = run(lab, run_playbook, "srv8", "kms_publish_list", domains=domains)
+    assert again.result("srv8", TASK)["changed"] is False
+    rechecked = run(lab, run_playbook, "srv8", "kms_publish_list", domains=domains, check=True)
+    assert rechecked.result("srv8", TASK)["changed"] is False
 
 
 def test_priority_and_weight_on_server_2008_fail_before_any_write(lab, run_playbook) -> None:
