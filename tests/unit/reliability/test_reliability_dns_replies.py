@@ -71,16 +71,31 @@ class HostileServer:
 
     def __init__(self) -> None:
         self.answer: Answer = lambda wire, _how: frame(correct(wire))
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", 0))
+        self.udp, self.tcp = self._bind_pair()
         self.port = self.udp.getsockname()[1]
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind(("127.0.0.1", self.port))
         self.tcp.listen(16)
         self.messages = 0
         for target in (self._serve_udp, self._serve_tcp):
             threading.Thread(target=target, daemon=True).start()
+
+    @staticmethod
+    def _bind_pair(attempts: int = 50) -> tuple[socket.socket, socket.socket]:
+        """A UDP and a TCP socket on the same free loopback port. The port the kernel gives the
+        UDP socket may be taken for TCP (another test's server, a client's ephemeral port on a
+        busy machine): then try another."""
+        for _attempt in range(attempts):
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp.bind(("127.0.0.1", 0))
+            tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                tcp.bind(("127.0.0.1", udp.getsockname()[1]))
+            except OSError:
+                udp.close()
+                tcp.close()
+                continue
+            return udp, tcp
+        raise OSError(f"no loopback port free for both UDP and TCP in {attempts} attempts")
 
     def _reply(self, wire: bytes, how: str) -> bytes | None:
         self.messages += 1
