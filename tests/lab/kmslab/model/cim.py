@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from kmslab.model import adba
 from kmslab.model.cim_classes import (
     CLASSES,
     COMPUTER_SYSTEM,
@@ -348,6 +349,9 @@ class CimProvider:
                 str(v["LookupDomain"])
             ),
             "ClearKeyManagementServiceLookupDomain": spp.clear_lookup_domain,
+            "DoActiveDirectoryOnlineActivation": lambda: adba.online_activation(
+                spp, str(v["ProductKey"]), str(v["ActivationObjectName"])
+            ),
         }
         return handlers[name]
 

@@ -99,6 +99,11 @@ CLASSES: dict[str, ClassSpec] = {
                 # Method and parameter names UNCONFIRMED (kms-facts §2.6, §6).
                 "SetKeyManagementServiceLookupDomain": MethodSpec((("LookupDomain", "string"),)),
                 "ClearKeyManagementServiceLookupDomain": _NONE,
+                # slmgr /ad-activation-online (older-windows-office-adba §4.3, SLMGR10
+                # ADActivateOnline); Windows 8 / 2012 and later only (surfaces.py)
+                "DoActiveDirectoryOnlineActivation": MethodSpec(
+                    (("ProductKey", "string"), ("ActivationObjectName", "string"))
+                ),
             },
             spp=True,
         ),
