@@ -65,6 +65,19 @@ class LabForest:
             raise
         return self
 
+    def default_acl(self, dn: str) -> None:
+        """The schema's default security descriptor of msSPP-ActivationObject grants
+        Authenticated Users read (``(A;;RPLCLORC;;;AU)``, older-windows-office-adba.md §4.2), so
+        any domain account can list activation objects on Windows. Samba 4.17 does not apply
+        that class's defaultSecurityDescriptor (its LDF writes a blank after ``D:``; a new
+        object carries only the container's inherited ACEs), so the lab adds the ACE itself."""
+        self.dc._run(
+            self.dc.command([
+                "samba-tool", "dsacl", "set", f"--objectdn={dn}", "--sddl=(A;;RPLCLORC;;;AU)",
+                "-H", str(self.dc.workdir / "private" / "sam.ldb"),
+            ])
+        )  # fmt: skip
+
     def stop(self) -> None:
         self.dc.stop()
 

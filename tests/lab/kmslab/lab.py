@@ -150,6 +150,7 @@ class Lab:
             self.forest.connect,
             rdn_form=self.variants["adba_object_rdn"],
             second_hop_hresult=int(self.variants["adba_second_hop"], 16),
+            default_acl=self.forest.default_acl,
         )
 
     def stop(self) -> None:

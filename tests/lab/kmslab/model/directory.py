@@ -91,14 +91,18 @@ class Directory:
         domain: str,
         configuration_dn: str,
         connect: Callable[[Caller], ldap3.Connection],
+        *,
         rdn_form: str = "name",
         second_hop_hresult: int = ERROR_DS_OPERATIONS_ERROR,
+        default_acl: Callable[[str], None] | None = None,
     ) -> None:
         self.domain = domain.casefold()
         self.configuration_dn = configuration_dn
         self._connect = connect
         self.rdn_form = rdn_form  # the variant adba_object_rdn
         self.second_hop_hresult = second_hop_hresult  # the variant adba_second_hop
+        # Gives a new object the class's default ACEs where the DC does not (forest.py)
+        self._default_acl = default_acl
         # Per machine (fqdn): who the caller is, and whether its logon reaches the DC.
         self.callers: dict[str, Caller] = {}
         self.no_second_hop: set[str] = set()
@@ -140,6 +144,8 @@ class Directory:
             raise SppFault(ERROR_DS_NO_SUCH_OBJECT, f"no {self.container_dn}") from None
         finally:
             connection.unbind()
+        if self._default_acl is not None:
+            self._default_acl(dn)
         return dn
 
     def objects(self) -> list[dict[str, Any]]:

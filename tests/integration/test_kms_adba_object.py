@@ -1,0 +1,238 @@
+"""kms_adba_object against the lab's real Samba AD forest (issue 16), with real ansible-playbook.
+
+The forest (``kmslab.forest``) is a Samba AD DC prepared for ADBA as adprep prepares Windows'
+(forest updates 91 and 92); its LDAPS and Kerberos ports are relayed to loopback. ``adm1`` is a
+domain-joined Server 2022 whose DoActiveDirectoryOnlineActivation writes the activation object
+into Samba over LDAP; ``pc7`` is a domain-joined Windows 7 (no ADBA); ``out1`` is outside the
+forest. Every scenario runs once under the lab's defaults and once under each other value of the
+ADBA variants (``adba_object_rdn``, ``adba_second_hop``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+from kmslab.lab import Lab
+from kmslab.model.directory import Caller
+from kmslab.presets import adba
+from kmslab.samba import missing_tools
+from kmslab.variants import Variants, matrix
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or bool(missing_tools()) or shutil.which("samba-tool") is None,
+    reason="needs root and Samba: the forest is a Samba AD DC in a network namespace of its own",
+)
+
+NAME = "WS2022 forest"
+VARIANTS = [pytest.param({}, id="defaults")] + [
+    pytest.param({name: value}, id=f"{name}={value}") for name, value in matrix("adba")
+]
+
+
+@pytest.fixture(scope="module", params=VARIANTS)
+def lab(request: pytest.FixtureRequest) -> Iterator[Lab]:
+    with Lab(adba(), http_port=0, https_port=0, variants=Variants(request.param)) as running:
+        yield running
+
+
+def forest(lab: Lab) -> dict[str, Any]:
+    return yaml.safe_load((lab.state_dir / "active-directory.yml").read_text())
+
+
+def ldap_options(lab: Lab, **extra: Any) -> dict[str, Any]:
+    ad = forest(lab)
+    return {
+        "ldap_server": ad["kmslab_ad_server"],
+        "ldap_server_fqdn": ad["kmslab_ad_server_fqdn"],
+        "ldap_port": ad["kmslab_ad_ldaps_port"],
+        "ldap_ca_path": ad["kmslab_ad_ca"],
+        "ldap_auth": "simple",
+        "ldap_user": ad["kmslab_ad_admin"],
+        "ldap_password": ad["kmslab_ad_admin_password"],
+        **extra,
+    }
+
+
+def play(tasks: list[dict[str, Any]], host: str = "adm1") -> str:
+    named = [{"name": f"t{n}", "ignore_errors": True, **task} for n, task in enumerate(tasks)]
+    return yaml.safe_dump([{"hosts": host, "gather_facts": False, "tasks": named}], sort_keys=False)
+
+
+def adba_task(lab: Lab, **options: Any) -> dict[str, Any]:
+    """The key as a variable, as a vault would give it: ansible-core shows a failed task's source
+    lines, so a literal key in a playbook is printed by ansible itself."""
+    if options.get("product_key") == lab.host_key:
+        options["product_key"] = "{{ adba_csvlk }}"
+    return {"volact.kms.kms_adba_object": {**ldap_options(lab), **options}}
+
+
+def playbook(run_playbook, lab: Lab, text: str, **options: Any):
+    return run_playbook(lab, text, extra_vars={"adba_csvlk": lab.host_key}, **options)
+
+
+def outcome(run, host: str = "adm1", task: str = "t0") -> dict[str, Any]:
+    """The task's result, with ``failed`` as the run's status says (the callback's copy of the
+    result may not carry it)."""
+    return {**run.result(host, task), "failed": run.status(host, task) == "failed"}
+
+
+def objects(lab: Lab) -> list[dict[str, Any]]:
+    return lab.call(lab.fleet.directory.objects)
+
+
+def adba_writes(lab: Lab, host: str = "adm1") -> list[Any]:
+    return [w for w in lab.writes(host) if "DoActiveDirectoryOnlineActivation" in str(w)]
+
+
+def test_create_converge_list_remove(lab: Lab, run_playbook) -> None:
+    key = lab.host_key
+    present = adba_task(lab, name=NAME, product_key=key)
+    absent = adba_task(lab, name=NAME, state="absent")
+
+    checked = playbook(run_playbook, lab, play([present]), check=True, diff=True)
+    result = checked.result("adm1", "t0")
+    assert result["changed"] is True, checked.output
+    assert result["object"] is None
+    assert result["objects"] == []
+    assert result["diff"]["after"]["object"] == {"name": NAME, "partial_product_key": key[-5:]}
+    assert objects(lab) == []
+    assert adba_writes(lab) == []
+
+    run = playbook(run_playbook, lab, play([present, present, absent, present]), diff=True)
+    made, again, _remove, _recreate = (run.result("adm1", f"t{i}") for i in range(4))
+    assert made["changed"] is True, run.output
+    assert made["object"]["name"] == NAME
+    assert made["object"]["partial_product_key"] == key[-5:]
+    assert made["object"]["activation_id"]
+    assert len(made["object"]["kms_ids"]) > 1
+    assert made["container"].startswith("CN=Activation Objects,CN=Microsoft SPP,CN=Services,")
+    assert again["changed"] is False
+    assert again["wsman"]["requests"] == 0
+    assert [o["name"] for o in again["objects"]] == [NAME]  # the listing
+    assert len(adba_writes(lab)) == 2
+    stored = objects(lab)
+    assert [o["displayName"] for o in stored] == [[NAME]]
+    rdn = stored[0]["dn"].split(",", 1)[0]
+    if lab.variants["adba_object_rdn"] == "name":
+        assert rdn == f"CN={NAME}"
+    else:
+        assert rdn == f"CN={made['object']['activation_id']}"
+
+    checked = playbook(run_playbook, lab, play([present, absent]), check=True)
+    assert checked.result("adm1", "t0")["changed"] is False
+    assert checked.result("adm1", "t1")["changed"] is True
+    assert len(objects(lab)) == 1  # check mode removed nothing
+
+    run = playbook(run_playbook, lab, play([absent, absent]), diff=True)
+    removed, gone = run.result("adm1", "t0"), run.result("adm1", "t1")
+    assert removed["changed"] is True
+    assert removed["objects"] == []
+    assert removed["diff"]["before"]["object"]["name"] == NAME
+    assert gone["changed"] is False
+    assert removed["wsman"]["requests"] == 0  # removing is LDAP only
+    assert objects(lab) == []
+
+
+def test_kerberos_bind_reads_the_forest(lab: Lab, run_playbook, tmp_path) -> None:
+    ad = forest(lab)
+    env = {"KRB5_CONFIG": ad["kmslab_ad_krb5_conf"], "KRB5CCNAME": f"FILE:{tmp_path / 'cc'}"}
+    subprocess.run(
+        ["kinit", ad["kmslab_ad_admin"]],
+        input=ad["kmslab_ad_admin_password"] + "\n",
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    options = ldap_options(lab, ldap_auth="kerberos")
+    del options["ldap_user"], options["ldap_password"]
+    task = {"volact.kms.kms_adba_object": {**options, "name": "nothing here", "state": "absent"}}
+    run = playbook(run_playbook, lab, play([task]), env=env)
+    result = run.result("adm1", "t0")
+    assert result.get("failed") is not True, run.output
+    assert result["changed"] is False
+    assert result["container"]
+
+
+def test_refusals_name_the_field_and_the_fix(lab: Lab, run_playbook) -> None:
+    key = lab.host_key
+    written = len(adba_writes(lab))
+    ad = forest(lab)
+    system_cas = "/etc/ssl/certs/ca-certificates.crt"
+    wrong = {"ldap_user": ad["kmslab_ad_admin"], "ldap_password": "wrong"}
+    tasks = [
+        adba_task(lab, name="x" * 41, product_key=key),
+        adba_task(lab, name="a,b", product_key=key),
+        adba_task(lab, name=NAME, product_key=key, ldap_port=1),
+        adba_task(lab, name=NAME, product_key=key, ldap_ca_path=system_cas),
+        adba_task(lab, name=NAME, state="absent", **wrong),
+    ]
+    run = playbook(run_playbook, lab, play(tasks))
+    results = [run.result("adm1", f"t{i}") for i in range(len(tasks))]
+    assert [run.status("adm1", f"t{i}") for i in range(len(tasks))] == ["failed"] * 5, [
+        {k: v for k, v in r.items() if k != "invocation"} for r in results
+    ]
+    assert results[0]["msg"].startswith("name: is 41 characters long")
+    assert "40" in results[0]["msg"]
+    assert results[1]["msg"].startswith("name: contains ','")
+    assert results[2]["msg"].startswith("ldap_server: the forest cannot be reached")
+    assert results[3]["msg"].startswith("ldap_ca_path: the certificate")
+    assert results[4]["msg"].startswith("ldap_user: the domain controller")
+    assert key not in run.output
+    assert len(adba_writes(lab)) == written
+    assert objects(lab) == []
+
+
+def test_windows_refusals_say_what_to_do(lab: Lab, run_playbook) -> None:
+    key = lab.host_key
+    present = adba_task(lab, name=NAME, product_key=key)
+    old = outcome(playbook(run_playbook, lab, play([present], host="pc7")), "pc7")
+    assert old["failed"], old
+    assert "Windows 7" in old["msg"]
+    assert "Windows 8" in old["msg"]
+    assert adba_writes(lab, "pc7") == []  # nothing was sent
+    outside = outcome(playbook(run_playbook, lab, play([present], host="out1")), "out1")
+    assert outside["failed"], outside
+    assert outside["hresult"] == "0x8007054B"
+    assert "not a member of a domain" in outside["msg"]
+
+    adm1 = lab.machines["adm1"].fqdn
+    lab.call(lambda: lab.fleet.directory.no_second_hop.add(adm1))
+    try:
+        hop = outcome(playbook(run_playbook, lab, play([present])))
+    finally:
+        lab.call(lambda: lab.fleet.directory.no_second_hop.discard(adm1))
+    assert hop["failed"], hop
+    assert hop["hresult"] == lab.variants["adba_second_hop"]
+    assert "second hop" in hop["msg"]
+    assert "CredSSP" in hop["msg"]
+
+    lab.call(lambda: lab.fleet.directory.callers.__setitem__(adm1, Caller.DOMAIN_USER))
+    try:
+        rights = outcome(playbook(run_playbook, lab, play([present])))
+    finally:
+        lab.call(lambda: lab.fleet.directory.callers.pop(adm1))
+    assert rights["failed"], rights
+    assert rights["hresult"] == "0x80070005"
+    assert "Enterprise Admins" in rights["msg"]
+    assert objects(lab) == []
+
+    ad = forest(lab)
+    made = outcome(playbook(run_playbook, lab, play([present])))
+    assert made["changed"], made
+    reader = adba_task(
+        lab, name=NAME, state="absent",
+        ldap_user=ad["kmslab_ad_reader"], ldap_password=ad["kmslab_ad_reader_password"],
+    )  # fmt: skip
+    denied = outcome(playbook(run_playbook, lab, play([reader])))
+    assert denied["failed"], denied
+    assert denied["msg"].startswith("ldap_user: kmsreader@")
+    assert "Enterprise Admins" in denied["msg"]
+    cleanup = playbook(run_playbook, lab, play([adba_task(lab, name=NAME, state="absent")]))
+    assert cleanup.result("adm1", "t0")["changed"] is True
