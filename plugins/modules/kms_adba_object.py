@@ -58,8 +58,9 @@ options:
     description:
       - The activation object's name (its C(displayName), what C(slmgr /ao-list) shows), 1 to 40
         characters.
-      - Letters, digits, blanks and punctuation other than C(, = + < > # ; " \\) only; compared
-        without regard to case, as Active Directory compares names.
+      - Not allowed, as in any Active Directory name without escaping - a comma, C(=), C(+),
+        C(<), C(>), the number sign, a semicolon, a double quote, a backslash and control
+        characters. Names are compared without regard to case, as Active Directory compares them.
     type: str
     required: true
   product_key:
