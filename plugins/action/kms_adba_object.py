@@ -56,6 +56,9 @@ class ActionModule(WindowsAction):
                 warn=context.warn,
             )
         except AdbaMethodError as error:
-            return {"failed": True, "msg": str(error), "hresult": f"0x{error.hresult:08X}"}
+            result = {"failed": True, "msg": str(error), "hresult": f"0x{error.hresult:08X}"}
+            if error.what_to_do:  # ADBA's own advice before the catalog's general one
+                result["what_to_do"] = error.what_to_do
+            return result
         finally:
             directory.close()

@@ -45,8 +45,9 @@ _RIGHTS = (
 class AdbaMethodError(KmsError):
     """DoActiveDirectoryOnlineActivation failed: the message says what to do."""
 
-    def __init__(self, message: str, hresult: int) -> None:
+    def __init__(self, message: str, hresult: int, what_to_do: str) -> None:
         self.hresult = hresult
+        self.what_to_do = what_to_do
         super().__init__(message)
 
 
@@ -82,8 +83,11 @@ def method_failure(code: int, request: AdbaRequest, host: str) -> AdbaMethodErro
         ),
         0x80070057: f"name: Windows refused {request.name!r}; use 1 to 40 letters and digits.",
     }
-    advice = known.get(code, "See hresult, details and what_to_do.")
-    return AdbaMethodError(f"{METHOD} on {host} failed with 0x{code:08X}. {advice}", code)
+    advice = known.get(code)
+    text = advice or "See hresult, details and what_to_do."
+    return AdbaMethodError(
+        f"{METHOD} on {host} failed with 0x{code:08X}. {text}", code, advice or ""
+    )
 
 
 def _holder(objects: list[ActivationObject], key: ProductKey) -> ActivationObject | None:
