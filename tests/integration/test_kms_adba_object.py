@@ -236,3 +236,41 @@ def test_windows_refusals_say_what_to_do(lab: Lab, run_playbook) -> None:
     assert "Enterprise Admins" in denied["msg"]
     cleanup = playbook(run_playbook, lab, play([adba_task(lab, name=NAME, state="absent")]))
     assert cleanup.result("adm1", "t0")["changed"] is True
+
+
+def test_a_forest_not_prepared_for_adba_is_named(lab: Lab, run_playbook) -> None:
+    """Without the Activation Objects container (adprep's forest update 92 not applied): the
+    listing fails naming the preparation, and so would Windows' own attempt (0x80072030)."""
+    directory = lab.fleet.directory
+    container = directory.container_dn
+
+    def remove() -> None:
+        connection = lab.forest.connect(Caller.ENTERPRISE_ADMIN)
+        connection.delete(container)
+        connection.unbind()
+
+    def restore() -> None:
+        connection = lab.forest.connect(Caller.ENTERPRISE_ADMIN)
+        attributes = {"showInAdvancedViewOnly": "TRUE"}
+        connection.add(container, ["top", "msSPP-ActivationObjectsContainer"], attributes)
+        connection.unbind()
+
+    lab.call(remove)
+    try:
+        run = playbook(run_playbook, lab, play([adba_task(lab, name=NAME, state="absent")]))
+        listed = outcome(run)
+        m = lab.machines["adm1"]
+        version = lab.call(lambda: m.cim.instances("SoftwareLicensingService")[0]["Version"])
+        with pytest.raises(Exception, match="0x80072030"):
+            lab.call(
+                m.cim.invoke,
+                "SoftwareLicensingService",
+                "DoActiveDirectoryOnlineActivation",
+                {"Version": version},
+                {"ProductKey": lab.host_key, "ActivationObjectName": NAME},
+            )
+    finally:
+        lab.call(restore)
+    assert listed["failed"], listed
+    assert listed["msg"].startswith("ldap_server: the schema knows msSPP-ActivationObject")
+    assert "adprep /forestprep" in listed["msg"]
