@@ -21,13 +21,13 @@ from kmslab.lab import Lab
 from kmslab.presets import adba
 from kmslab.samba import missing_tools
 
-pytestmark = [
-    pytest.mark.reliability("secrets"),
-    pytest.mark.skipif(
-        os.geteuid() != 0 or bool(missing_tools()),
-        reason="needs root and Samba: the forest is a Samba AD DC in a network namespace",
-    ),
-]
+# Not marked reliability("secrets") yet: docs/reliability.md is generated from a run of the whole
+# reliability suite (scripts/reliability_report.py), and a unit test holds the marks to it; mark
+# this test when the report is next regenerated.
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or bool(missing_tools()),
+    reason="needs root and Samba: the forest is a Samba AD DC in a network namespace",
+)
 
 
 @pytest.fixture(scope="module")
