@@ -19,8 +19,10 @@ from typing import Any
 import pytest
 import yaml
 from kmslab.lab import Lab
+from kmslab.model import admin
 from kmslab.model.directory import Caller
-from kmslab.presets import adba
+from kmslab.model.keys import KeyKind
+from kmslab.presets import CORP, adba
 from kmslab.samba import missing_tools
 from kmslab.variants import Variants, matrix
 
@@ -30,6 +32,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 NAME = "WS2022 forest"
+OUT1 = f"out1.{CORP}"
+GVLK = KeyKind.GVLK
 VARIANTS = [pytest.param({}, id="defaults")] + [
     pytest.param({name: value}, id=f"{name}={value}") for name, value in matrix("adba")
 ]
@@ -274,3 +278,39 @@ def test_a_forest_not_prepared_for_adba_is_named(lab: Lab, run_playbook) -> None
     assert listed["failed"], listed
     assert listed["msg"].startswith("ldap_server: the schema knows msSPP-ActivationObject")
     assert "adprep /forestprep" in listed["msg"]
+
+
+def _kms_host_with_count(lab: Lab) -> None:
+    """out1 (corp, outside the forest) serves KMS with the same CSVLK; 24 other client OSes have
+    asked it already, so a 25th client OS activates (threshold 25)."""
+    fleet = lab.fleet
+    assert admin.setup_kms_host(lab.machine("out1"), lab.host_key) == 0
+    for index in range(24):
+        seed = fleet.add(f"seed{index:02d}", "win10-enterprise", domain=CORP, initial_key=GVLK)
+        admin.call_service(seed, "SetKeyManagementServiceMachine", MachineName=OUT1)
+        admin.activate_windows(seed)
+
+
+def test_members_activate_by_adba_and_windows_7_by_kms(lab: Lab, run_playbook) -> None:
+    """pc11 (Windows 11, in the forest) activates from the activation object with no KMS host
+    it could find; pc7 (Windows 7, same forest) has no ADBA and activates from a KMS host."""
+    made = playbook(run_playbook, lab, play([adba_task(lab, name=NAME, product_key=lab.host_key)]))
+    assert made.result("adm1", "t0")["changed"] is True, made.output
+    client = {"volact.kms.kms_client_setup_key": {}}
+    adba_run = outcome(playbook(run_playbook, lab, play([client], host="pc11")), "pc11")
+    assert not adba_run["failed"], adba_run
+    row = lab.call(admin.windows_product, lab.machine("pc11"))
+    assert row["LicenseStatus"] == 1
+    assert row["VLActivationType"] == 1  # by Active Directory
+    assert row["ADActivationObjectName"] == NAME
+    assert row["ADActivationCsvlkSkuId"] == made.result("adm1", "t0")["object"]["activation_id"]
+
+    lab.call(_kms_host_with_count, lab)
+    pinned = {"volact.kms.kms_client_setup_key": {"kms_host": OUT1}}
+    kms_run = outcome(playbook(run_playbook, lab, play([pinned], host="pc7")), "pc7")
+    assert not kms_run["failed"], kms_run
+    row = lab.call(admin.windows_product, lab.machine("pc7"))
+    assert row["LicenseStatus"] == 1
+    assert "VLActivationType" not in row  # Windows 7 has neither the property nor ADBA
+    cleanup = playbook(run_playbook, lab, play([adba_task(lab, name=NAME, state="absent")]))
+    assert cleanup.result("adm1", "t0")["changed"] is True

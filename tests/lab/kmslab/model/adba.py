@@ -18,11 +18,20 @@ LDAP side):
 7. Microsoft's activation service counts the activation against the CSVLK like a KMS host's
    (authority.py), with the forest as the "host" (lab rule, UNCONFIRMED).
 8. The object is written; one already there with the same RDN fails with 0x80071392.
+
+And the client side (``activate_from_directory``), when a domain member activates a KMS client
+key (GVLK): Windows 8 / 2012 and later whose activation type allows AD (VLActivationTypeEnabled
+0 or 1) read the forest's activation objects and activate for 180 days from one whose KMS IDs
+include the product's (MS-ADBACLIENT: "activated state for up to 180 days", the object compared
+with the local edition); without one they fall back to KMS, unless the type is AD only.
+VLActivationType then says which one activated the product (1 AD, 2 KMS; MS-WMI81).
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from kmslab.model.catalog import HOST_KEY_GROUPS
@@ -38,7 +47,14 @@ from kmslab.model.keys import KeyKind, is_well_formed
 
 if TYPE_CHECKING:
     from kmslab.model.keys import LabKey
+    from kmslab.model.licenses import KeyState, LicenseSku
     from kmslab.model.spp import SoftwareProtection
+
+AD, KMS, TOKEN = 1, 2, 3  # VLActivationTypeEnabled / VLActivationType values (§4.4)
+SLP = "SoftwareLicensingProduct"
+
+
+ADBA_VALIDITY = timedelta(days=180)  # MS-ADBACLIENT
 
 
 def extended_pid(key: LabKey) -> str:
@@ -80,3 +96,43 @@ def online_activation(spp: SoftwareProtection, text: str, name: str) -> int:
     )
     directory.add(machine.fqdn, entry)
     return 0
+
+
+def activation_type(spp: SoftwareProtection, sku: LicenseSku) -> int:
+    """VLActivationTypeEnabled in force for a product: its own, else the machine's, else 0."""
+    product = spp.product_clients.get(sku.id)
+    own = product.activation_type if product else None
+    return own or spp.client.activation_type or 0
+
+
+def activate_from_directory(spp: SoftwareProtection, sku: LicenseSku, state: KeyState) -> bool:
+    """Activate ``sku`` from an activation object; False when none applies (then KMS)."""
+    machine = spp.machine
+    directory = getattr(machine.network, "directory", None)
+    wanted = activation_type(spp, sku)
+    usable = (
+        wanted in (0, AD)
+        and sku.token is not None
+        and machine.surface.has_property(SLP, "VLActivationType")  # Windows 8 / 2012 and later
+        and directory is not None
+        and directory.joined(machine.domain)
+    )
+    if not usable:
+        return False
+    wanted_id = uuid.UUID(kms_id(sku.token or "")).bytes_le
+    for entry in directory.objects():
+        if wanted_id in entry.get("msSPP-KMSIds", []):
+            state.grant(machine.clock.now(), ADBA_VALIDITY)
+            state.activation_type = AD
+            state.ad_object = {
+                "name": _first(entry.get("displayName")) or "",
+                "dn": entry["dn"],
+                "pid": _first(entry.get("msSPP-CSVLKPid")) or "",
+                "sku_id": str(uuid.UUID(bytes_le=_first(entry.get("msSPP-CSVLKSkuId")))),
+            }
+            return True
+    return False
+
+
+def _first(value: object) -> object:
+    return value[0] if isinstance(value, list) and value else value

@@ -323,6 +323,10 @@ class CimProvider:
             "ClearKeyManagementServiceMachine": lambda: spp.clear_kms_machine(sku),
             "SetKeyManagementServicePort": lambda: spp.set_kms_port(int(v["PortNumber"]), sku),
             "ClearKeyManagementServicePort": lambda: spp.clear_kms_port(sku),
+            "SetVLActivationTypeEnabled": lambda: spp.set_activation_type(
+                int(v["ActivationType"]), sku
+            ),
+            "ClearVLActivationTypeEnabled": lambda: spp.clear_activation_type(sku),
             "Activate": lambda: spp.activate(instance),
             "UninstallProductKey": lambda: spp.uninstall_product_key(instance),
             "InstallProductKey": lambda: spp.install_product_key(str(v["ProductKey"])),

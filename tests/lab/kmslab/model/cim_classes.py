@@ -57,6 +57,10 @@ _CLIENT_METHODS = {
     "ClearKeyManagementServiceMachine": _NONE,
     "SetKeyManagementServicePort": _PORT,
     "ClearKeyManagementServicePort": _NONE,
+    # slmgr /act-type, on the service or one product (older-windows-office-adba §1.3, §4.4;
+    # MS-WMI81); Windows 8 / 2012 and later (surfaces.py)
+    "SetVLActivationTypeEnabled": MethodSpec((("ActivationType", "uint32"),)),
+    "ClearVLActivationTypeEnabled": _NONE,
 }
 _REGISTRY_DATA = {
     "SetStringValue": ("sValue", "string"),
