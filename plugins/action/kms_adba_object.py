@@ -38,12 +38,19 @@ class ActionModule(WindowsAction):
     argument_spec = ARGUMENT_SPEC
     spec_options = SPEC_OPTIONS
 
+    _host = "the host"
+
+    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
+        # Messages name the host as the inventory does.
+        self._host = str((task_vars or {}).get("inventory_hostname") or "the host")
+        return super().run(tmp, task_vars)
+
     def validate(self, args: Mapping[str, Any]) -> _Parsed:
         return _Parsed(parse_request(args), LdapSettings.from_args(dict(args)))
 
     def execute(self, context: Context) -> dict[str, Any]:
         parsed: _Parsed = context.request
-        host = str(getattr(self._play_context, "remote_addr", None) or "the host")
+        host = self._host
         directory = Directory(parsed.ldap)
         try:
             return run(

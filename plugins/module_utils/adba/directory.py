@@ -107,9 +107,10 @@ class Directory:
 
     def __init__(self, settings: LdapSettings) -> None:
         if not HAS_LDAP3:
+            last = (LDAP3_IMPORT_ERROR or "").strip().splitlines()[-1:]
             raise KmsError(
                 "kms_adba_object needs the Python package ldap3 on the controller: "
-                f"pip install ldap3 (import failed: {LDAP3_IMPORT_ERROR})"
+                f"pip install ldap3 ({last[0] if last else 'not installed'})."
             )
         self.settings = settings
         self._connection = self._bind()
@@ -189,6 +190,13 @@ class Directory:
     def _kerberos_failed(self, error: Exception) -> AdbaError:
         s = self.settings
         text = str(error)
+        if isinstance(error, ImportError):
+            return AdbaError(
+                "ldap_auth",
+                f"kerberos needs the Python package gssapi on the controller ({text}).",
+                "pip install gssapi (it builds against the system's Kerberos libraries), or use "
+                "ldap_auth=simple with ldap_user and ldap_password.",
+            )
         if "not found in Kerberos database" in text:
             return AdbaError(
                 "ldap_server_fqdn",
