@@ -29,6 +29,40 @@ ENTRIES = (
         FIX_ADMIN + " WMI also needs Remote Enable on the namespace.",
         PERMISSION,
     ),
+    # Active Directory-Based Activation (docs/adba.md): LDAP results as ADSI reports them
+    # (Microsoft "Win32 Error Codes for ADSI"; symbols from "System Error Codes").
+    HResult(
+        0x80072020, "ERROR_DS_OPERATIONS_ERROR",
+        "The directory refused the operation; for Active Directory-Based Activation this is what "
+        "an LDAP bind without credentials meets: the WS-Man logon could not pass the caller's "
+        "credentials on to a domain controller (the second hop).",
+        "Run the task against a domain controller, or connect with CredSSP or with Kerberos and "
+        "delegation (docs/adba.md, the second hop).",
+        PERMISSION,
+    ),
+    HResult(
+        0x80072030, "ERROR_DS_NO_SUCH_OBJECT",
+        "The directory object does not exist; for Active Directory-Based Activation, the "
+        "forest has no Activation Objects container (slmgr: not supported in the current "
+        "Active Directory schema).",
+        "Prepare the forest with adprep /forestprep from Windows Server 2012 or later "
+        "(docs/adba.md).",
+        WIN32,
+    ),
+    HResult(
+        0x80071392, "ERROR_OBJECT_ALREADY_EXISTS",
+        "The object already exists (LDAP entryAlreadyExists): an activation object of that "
+        "name is in the forest.",
+        "Choose another activation object name, or remove the existing object first.",
+        WIN32,
+    ),
+    HResult(
+        0x8007054B, "ERROR_NO_SUCH_DOMAIN",
+        "The specified domain either does not exist or could not be contacted.",
+        "Check that the machine is joined to the domain and can find a domain controller "
+        "(DNS, network).",
+        NETWORK,
+    ),
     HResult(
         0x8007232A, "DNS_ERROR_RCODE_SERVER_FAILURE",
         "The DNS server failed while the KMS host published or looked up records.",

@@ -173,7 +173,11 @@ class Spp:
         self.surface: Surface = surface_for(self.version)
 
     def _service(
-        self, method: str, params: Mapping[str, Any] | None = None, types: Any = None
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        types: Any = None,
+        timeout: float | None = None,
     ) -> None:
         if method not in self.surface.service_methods:
             raise UnsupportedMethod(
@@ -181,7 +185,12 @@ class Spp:
                 f"(SoftwareLicensingService {self.version}); nothing was sent."
             )
         result = self.session.invoke(
-            SERVICE_CLASS, method, params, {"Version": self.version}, param_types=types
+            SERVICE_CLASS,
+            method,
+            params,
+            {"Version": self.version},
+            param_types=types,
+            timeout=timeout,
         )
         _check(method, result.return_value)
 
@@ -194,6 +203,17 @@ class Spp:
 
     def install_product_key(self, key: ProductKey) -> None:
         self._service("InstallProductKey", {"ProductKey": key.value}, {"ProductKey": "string"})
+
+    def ad_online_activation(self, key: ProductKey, name: str) -> None:
+        """Activate the forest with a CSVLK: an activation object ``name`` in Active Directory
+        (slmgr /ad-activation-online; Windows 8 / 2012 and later). Windows reaches Microsoft's
+        activation servers and the domain controller, so it gets Activate's timeout."""
+        self._service(
+            "DoActiveDirectoryOnlineActivation",
+            {"ProductKey": key.value, "ActivationObjectName": name},
+            {"ProductKey": "string", "ActivationObjectName": "string"},
+            timeout=ACTIVATE_TIMEOUT,
+        )
 
     def refresh_license_status(self) -> None:
         self._service("RefreshLicenseStatus")

@@ -133,6 +133,9 @@ _METHODS_WIN7 = _METHODS_VISTA | {
 _METHODS_MODERN = _METHODS_WIN7 | {
     "SetKeyManagementServiceLookupDomain",
     "ClearKeyManagementServiceLookupDomain",
+    # Active Directory-Based Activation, Windows 8 / Server 2012 and later (slmgr
+    # /ad-activation-online; older-windows-office-adba.md §4.1, §4.3; MS-WMI81).
+    "DoActiveDirectoryOnlineActivation",
 }
 # SoftwareLicensingProduct methods this collection calls: on every version (§1.5).
 PRODUCT_METHODS = frozenset({"Activate", "UninstallProductKey"})

@@ -181,7 +181,9 @@ def parser() -> argparse.ArgumentParser:
         start = commands.add_parser(
             name, help="start a lab" + (" (foreground)" if name == "serve" else "")
         )
-        start.add_argument("--preset", default="demo", choices=("small", "demo", "scale", "seeds"))
+        start.add_argument(
+            "--preset", default="demo", choices=("small", "demo", "scale", "seeds", "adba")
+        )
         start.add_argument("--size", type=int, default=1000, help="machines, for --preset scale")
         start.add_argument("--http-port", type=int, default=5985)
         start.add_argument("--https-port", type=int, default=5986)

@@ -21,7 +21,9 @@ from typing import Any, TypeVar
 import yaml
 
 from kmslab.bind import BindServer
+from kmslab.forest import LabForest
 from kmslab.model import admin
+from kmslab.model.directory import Directory
 from kmslab.model.dns import SrvRecord, SrvTarget
 from kmslab.model.firewall import KMS_RULE
 from kmslab.model.fleet import Fleet
@@ -69,6 +71,9 @@ class LabShape:
     # Office host key groups ("office2010",) the secrets hand to the kms_host role, each with
     # its pack's fake license files (kms_host_office_keys).
     office_host_keys: tuple[str, ...] = ()
+    # The DNS name of an Active Directory forest (a real Samba AD DC, forest.py) for ADBA;
+    # machines whose domain is in it are domain-joined. Needs root (samba.py).
+    forest: str | None = None
 
 
 @dataclass
@@ -83,6 +88,7 @@ class Lab:
     fleet: Fleet = field(init=False)
     server: LabServer = field(init=False)
     machines: dict[str, Machine] = field(init=False, default_factory=dict)
+    forest: LabForest | None = field(init=False, default=None)
     started_seconds: float = field(init=False, default=0.0)
     _owns_state: bool = field(init=False, default=False)
 
@@ -98,6 +104,7 @@ class Lab:
         self.bind.start()
         try:
             self._start_fleet()
+            self._start_forest()
             self.write_inventories()
         except BaseException:
             self.stop()
@@ -149,7 +156,23 @@ class Lab:
         self.server.start()
         self.server.add_machines(specs)
 
+    def _start_forest(self) -> None:
+        if self.shape.forest is None:
+            return
+        self.forest = LabForest(self.shape.forest, self.server.ca).start()
+        self.fleet.directory = Directory(
+            self.forest.domain,
+            self.forest.dc.configuration_dn,
+            self.forest.connect,
+            rdn_form=self.variants["adba_object_rdn"],
+            second_hop_hresult=int(self.variants["adba_second_hop"], 16),
+            default_acl=self.forest.default_acl,
+        )
+
     def stop(self) -> None:
+        if self.forest is not None:
+            self.forest.stop()
+            self.forest = None
         server = getattr(self, "server", None)
         if server is not None:
             server.stop()
@@ -339,6 +362,9 @@ class Lab:
         path.write_text(yaml.safe_dump(secrets, sort_keys=False))
         path.chmod(0o600)
         paths["secrets"] = path
+        if self.forest is not None:
+            paths["active_directory"] = self.state_dir / "active-directory.yml"
+            self.forest.write_settings(paths["active_directory"])
         return paths
 
     def status(self) -> dict[str, Any]:

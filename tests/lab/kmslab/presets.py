@@ -126,9 +126,29 @@ def seeds(clients: int = 30) -> LabShape:
     )
 
 
+AD = "ad.lab.test"
+
+
+def adba() -> LabShape:
+    """An Active Directory forest (a real Samba AD DC, needs root) for Active Directory-Based
+    Activation: a Server 2022 member that activates the forest, a Windows 11 and a Windows 7
+    member (Windows 7 has no ADBA), and a Server 2022 machine outside the forest."""
+    return LabShape(
+        machines=(
+            MachineShape("adm1", "ws2022-standard", AD, role="kms_host"),
+            MachineShape("pc11", "win11-enterprise", AD, initial_key=KeyKind.MAK),
+            MachineShape("pc7", "win7-enterprise", AD, initial_key=KeyKind.MAK),
+            MachineShape("out1", "ws2022-standard", CORP, role="kms_host"),
+        ),
+        zones=(AD, CORP),
+        forest=AD,
+    )
+
+
 PRESETS: dict[str, Callable[[], LabShape]] = {
     "small": small,
     "demo": demo,
     "scale": scale,
     "seeds": seeds,
+    "adba": adba,
 }

@@ -7,6 +7,14 @@ internal DNS speaks it with the same quirks as Windows in places (reference/dns-
 two ends both stay inside it, on 10.203.0.0/30, an address range that exists only in there.
 Clients (kinit, ansible-playbook) run inside the namespace through :meth:`SambaDC.command`.
 Every path Samba would otherwise use under /run or /var/lib is moved into one scratch directory.
+
+For Active Directory-Based Activation (``forest_prep``), the forest is prepared as Windows'
+adprep /forestprep does it: ``samba-tool domain functionalprep --forest-prep`` applies Microsoft's
+forest-wide updates (Samba ships them as ``setup/adprep/WindowsServerDocs/Forest-Wide-Updates.md``),
+whose operations 91 and 92 create ``CN=Microsoft SPP,CN=Services`` and ``CN=Activation Objects``
+under it in the configuration partition. Samba 4.17's provision does not run them (provision runs
+adprep from 4.19 on; older-windows-office-adba.md §5). :meth:`SambaDC.expose` then offers the DC's
+LDAP, LDAPS and Kerberos ports on loopback outside the namespace (``netns_forward.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from kmslab.netns_forward import NamespaceForwarder
 
 REQUIRED_TOOLS = ("samba", "samba-tool", "kinit", "ip", "dig")
 
@@ -46,6 +56,12 @@ class SambaDC:
     namespace: str = field(default_factory=lambda: f"kmslab-samba-{os.getpid()}")
     password: str = field(default_factory=_password, repr=False)
     workdir: Path | None = None
+    # Windows' forest preparation for ADBA (operations 91-92); functionalprep needs python3-markdown
+    forest_prep: bool = False
+    function_level: str = "2012_R2"
+    # (certificate chain, key) for LDAPS, issued by the lab CA; None: Samba's self-signed one
+    tls_files: tuple[Path, Path] | None = None
+    forwarder: NamespaceForwarder | None = field(default=None, repr=False)
     _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _namespace_made: bool = field(default=False, repr=False)
 
@@ -80,6 +96,8 @@ class SambaDC:
         try:
             self._make_namespace()
             self._provision()
+            if self.forest_prep:
+                self._forest_prep()
             self._write_krb5_conf()
             log = (self.workdir / "samba.log").open("wb")
             # Its own session, so that stop() can end samba and every worker it forked.
@@ -151,8 +169,53 @@ class SambaDC:
             f"--host-ip={self.address}",
             f"--targetdir={self.workdir}",
         ]  # fmt: skip
+        if self.tls_files is not None:
+            chain, key = self.tls_files
+            options.update({"tls enabled": "yes", "tls certfile": str(chain),
+                            "tls keyfile": str(key), "tls cafile": ""})  # fmt: skip
+        if self.forest_prep:
+            # Active Directory takes a Kerberos (SASL GSSAPI) bind over LDAPS without SASL
+            # signing, and refuses SASL integrity inside TLS ([MS-ADTS] 5.1.2.1 "Using SASL";
+            # "Domain controller: LDAP server signing requirements": "must be negotiated unless
+            # TLS/SSL is in use"). Samba's default ("yes") wants sign or seal even inside TLS;
+            # allow_sasl_over_tls is Active Directory's rule. Simple binds need TLS under both.
+            options["ldap server require strong auth"] = "allow_sasl_over_tls"
         argv += [f"--option={key}={value}" for key, value in options.items()]
         self._run(self.command(argv))
+
+    def _forest_prep(self) -> None:
+        """adprep /forestprep: Microsoft's forest-wide updates up to ``function_level``."""
+        self._run(self.command([
+            "samba-tool", "domain", "functionalprep", "--forest-prep",
+            f"--function-level={self.function_level}",
+            "-H", str(self.workdir / "private" / "sam.ldb"),
+        ]))  # fmt: skip
+
+    @property
+    def base_dn(self) -> str:
+        return ",".join(f"DC={part}" for part in self.domain.split("."))
+
+    @property
+    def configuration_dn(self) -> str:
+        return f"CN=Configuration,{self.base_dn}"
+
+    def expose(self, listen: str = "127.0.0.1") -> dict[int, int]:
+        """LDAP (389), LDAPS (636) and Kerberos over TCP (88) on free ``listen`` ports here:
+        inside port -> port here. Also writes :attr:`krb5_conf_outside` for clients here."""
+        self.forwarder = NamespaceForwarder(self.namespace, self.address, listen)
+        ports = self.forwarder.start((389, 636, 88))
+        self.forwarder.wait_ready()
+        # Only TCP is relayed: udp_preference_limit = 1 makes every request go over TCP.
+        self.krb5_conf_outside.write_text(
+            self.krb5_conf.read_text()
+            .replace(f"kdc = {self.address}", f"kdc = {listen}:{ports[88]}")
+            .replace("[libdefaults]\n", "[libdefaults]\n    udp_preference_limit = 1\n")
+        )
+        return ports
+
+    @property
+    def krb5_conf_outside(self) -> Path:
+        return self.workdir / "krb5-outside.conf"
 
     def _write_krb5_conf(self) -> None:
         # No DNS for the KDC and no reverse lookups: the service name DNS@dc1.kms.test must map to
@@ -204,6 +267,9 @@ class SambaDC:
             raise RuntimeError("kinit administrator failed")
 
     def stop(self) -> None:
+        if self.forwarder is not None:
+            self.forwarder.stop()
+            self.forwarder = None
         if self._process is not None:
             try:
                 os.killpg(self._process.pid, signal.SIGTERM)

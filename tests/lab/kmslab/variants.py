@@ -27,6 +27,9 @@ class Variant:
     default: str
     meaning: str  # what the switch changes, one line
     source: str  # where the default comes from; starts with "unconfirmed" where nothing settles it
+    # "windows": every Windows module runs under each value (test_variants.py); "adba": only
+    # Active Directory-Based Activation reads it (test_kms_adba_object.py runs each value)
+    scope: str = "windows"
 
     @property
     def confirmed(self) -> bool:
@@ -129,6 +132,28 @@ CATALOG: tuple[Variant, ...] = (
         "MS-WSMV 3.1.4.1.6: the service caps OperationTimeout at MaxTimeoutms, 60,000 ms by "
         "default",
     ),
+    Variant(
+        "adba_object_rdn",
+        ("name", "skuid"),
+        "name",
+        "the RDN of the activation object DoActiveDirectoryOnlineActivation writes: CN=<the "
+        "activation object name>, or CN=<the CSVLK's SKU ID> with the name in displayName only",
+        "unconfirmed: slmgr.vbs /del-ao builds CN=<name> from the name it is given and /ao-list "
+        "shows displayName (older-windows-office-adba.md §4.3); public slmgr-ps matches the "
+        "object's RDN to the name (third-party); no capture of a real object",
+        scope="adba",
+    ),
+    Variant(
+        "adba_second_hop",
+        ("0x80072020", "0x80070005"),
+        "0x80072020",
+        "what DoActiveDirectoryOnlineActivation fails with when the WS-Man logon carries no "
+        "credentials to the domain controller (the second hop): ERROR_DS_OPERATIONS_ERROR (the "
+        "anonymous LDAP bind's 'operations error') or E_ACCESSDENIED",
+        "unconfirmed: ADSI maps LDAP operationsError to 0x80072020 (HRESULT_FROM_WIN32 8224), "
+        "what an unauthenticated bind meets in Active Directory; no capture of the SPP method",
+        scope="adba",
+    ),
 )
 
 BY_NAME: dict[str, Variant] = {variant.name: variant for variant in CATALOG}
@@ -186,10 +211,16 @@ class Variants(Mapping[str, str]):
 DEFAULT = Variants()
 
 
-def matrix() -> list[tuple[str, str]]:
-    """Every (name, value) pair that is not a default: the integration matrix runs each one
-    on its own, beside one run of all the defaults."""
-    return [(v.name, value) for v in CATALOG for value in v.values if value != v.default]
+def matrix(scope: str = "windows") -> list[tuple[str, str]]:
+    """Every (name, value) pair of ``scope`` that is not a default: the integration matrix runs
+    each one on its own, beside one run of all the defaults."""
+    return [
+        (v.name, value)
+        for v in CATALOG
+        if v.scope == scope
+        for value in v.values
+        if value != v.default
+    ]
 
 
 def describe() -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from kmslab.model import adba
 from kmslab.model.cim_classes import (
     CLASSES,
     COMPUTER_SYSTEM,
@@ -322,6 +323,10 @@ class CimProvider:
             "ClearKeyManagementServiceMachine": lambda: spp.clear_kms_machine(sku),
             "SetKeyManagementServicePort": lambda: spp.set_kms_port(int(v["PortNumber"]), sku),
             "ClearKeyManagementServicePort": lambda: spp.clear_kms_port(sku),
+            "SetVLActivationTypeEnabled": lambda: spp.set_activation_type(
+                int(v["ActivationType"]), sku
+            ),
+            "ClearVLActivationTypeEnabled": lambda: spp.clear_activation_type(sku),
             "Activate": lambda: spp.activate(instance),
             "UninstallProductKey": lambda: spp.uninstall_product_key(instance),
             "InstallProductKey": lambda: spp.install_product_key(str(v["ProductKey"])),
@@ -348,6 +353,9 @@ class CimProvider:
                 str(v["LookupDomain"])
             ),
             "ClearKeyManagementServiceLookupDomain": spp.clear_lookup_domain,
+            "DoActiveDirectoryOnlineActivation": lambda: adba.online_activation(
+                spp, str(v["ProductKey"]), str(v["ActivationObjectName"])
+            ),
         }
         return handlers[name]
 

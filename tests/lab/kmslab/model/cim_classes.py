@@ -57,6 +57,10 @@ _CLIENT_METHODS = {
     "ClearKeyManagementServiceMachine": _NONE,
     "SetKeyManagementServicePort": _PORT,
     "ClearKeyManagementServicePort": _NONE,
+    # slmgr /act-type, on the service or one product (older-windows-office-adba §1.3, §4.4;
+    # MS-WMI81); Windows 8 / 2012 and later (surfaces.py)
+    "SetVLActivationTypeEnabled": MethodSpec((("ActivationType", "uint32"),)),
+    "ClearVLActivationTypeEnabled": _NONE,
 }
 _REGISTRY_DATA = {
     "SetStringValue": ("sValue", "string"),
@@ -99,6 +103,11 @@ CLASSES: dict[str, ClassSpec] = {
                 # Method and parameter names UNCONFIRMED (kms-facts §2.6, §6).
                 "SetKeyManagementServiceLookupDomain": MethodSpec((("LookupDomain", "string"),)),
                 "ClearKeyManagementServiceLookupDomain": _NONE,
+                # slmgr /ad-activation-online (older-windows-office-adba §4.3, SLMGR10
+                # ADActivateOnline); Windows 8 / 2012 and later only (surfaces.py)
+                "DoActiveDirectoryOnlineActivation": MethodSpec(
+                    (("ProductKey", "string"), ("ActivationObjectName", "string"))
+                ),
             },
             spp=True,
         ),

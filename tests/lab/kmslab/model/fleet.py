@@ -17,6 +17,7 @@ from typing import Any
 
 from kmslab.model.authority import ActivationAuthority
 from kmslab.model.clock import LabClock
+from kmslab.model.directory import Directory
 from kmslab.model.dns import Discover, InMemoryDns, Publish, SrvRecord, SrvTarget, normalize_name
 from kmslab.model.images import OsImage
 from kmslab.model.keys import KeyTable, default_key_table
@@ -46,6 +47,7 @@ class Fleet:
         self._publish = publish or self.dns.publish
         self.rng = random.Random(seed)  # RFC 2782 weighted choice; seeded for repeatable runs
         self.authority = ActivationAuthority()
+        self.directory: Directory | None = None  # the forest's AD, when the lab runs one (ADBA)
         self._machines: dict[str, Machine] = {}
 
     # Machines ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from kmslab.model import adba
 from kmslab.model.authority import ActivationAuthority
 from kmslab.model.dns import SrvRecord, SrvTarget, normalize_name, order_srv
 from kmslab.model.errors import HResult, SppFault, hresult_text
@@ -89,6 +90,13 @@ def activate(
     machine = spp.machine
     now = machine.clock.now()
     events = machine.events
+    if cmid is None and adba.activate_from_directory(spp, sku, state):
+        return
+    if adba.activation_type(spp, sku) in (adba.AD, adba.TOKEN):
+        # Lab choice (UNCONFIRMED code): AD only with no matching activation object, or token
+        # only (not modelled), is refused as an activation that reached no KMS host.
+        state.last_hresult = HResult.SL_E_VL_BINDING_SERVICE_UNAVAILABLE
+        raise SppFault(state.last_hresult, "the activation type allows no KMS activation")
     tried = candidates(spp, sku)
     if not tried:
         state.last_hresult = HResult.DNS_ERROR_RCODE_NAME_ERROR
@@ -128,6 +136,7 @@ def activate(
             spp.discovered = (candidate.target, candidate.port)
         if response.activated:
             state.grant(now, KMS_VALIDITY)
+            state.activation_type, state.ad_object = adba.KMS, None
             return
         state.last_hresult = response.hresult
         raise SppFault(response.hresult, f"answer from {where}, count {response.count}")

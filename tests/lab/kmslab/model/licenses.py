@@ -83,6 +83,8 @@ class KeyState:
     licensed_until: datetime | None = None  # None with licensed_at set: permanent
     last_attempt: datetime | None = None
     last_hresult: int = 0
+    activation_type: int | None = None  # VLActivationType: 1 AD, 2 KMS (last success)
+    ad_object: dict[str, str] | None = None  # the activation object, when by AD
 
     @classmethod
     def installed(cls, key: LabKey, now: datetime) -> KeyState:

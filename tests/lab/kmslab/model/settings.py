@@ -28,6 +28,9 @@ KMS_PORT = "KeyManagementServicePort"  # REG_SZ (client)
 VL_ACTIVATION_INTERVAL = "VLActivationInterval"  # REG_DWORD
 VL_RENEWAL_INTERVAL = "VLRenewalInterval"  # REG_DWORD
 LOOKUP_DOMAIN = "KeyManagementServiceLookupDomain"  # REG_SZ; name UNCONFIRMED (§2.2)
+# <AppID>\<SKUID>\VLActivationType, or the machine-wide value: 0 any, 1 AD, 2 KMS, 3 token
+# (kms-facts §2.2 table; wsman-wire §5; slmgr /act-type). REG_DWORD.
+VL_ACTIVATION_TYPE = "VLActivationType"
 BACKUP_PRODUCT_KEY = "BackupProductKeyDefault"  # REG_SZ; where the lab keeps the installed key
 
 DEFAULT_PORT = 1688
@@ -53,6 +56,7 @@ class ClientSettings:
     kms_machine: str | None = None
     kms_port: int | None = None
     lookup_domain: str | None = None
+    activation_type: int | None = None  # VLActivationTypeEnabled: None (cleared) = all
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from kmslab.model.settings import (
     LOOKUP_DOMAIN,
     PORT_RANGE,
     VL_ACTIVATION_INTERVAL,
+    VL_ACTIVATION_TYPE,
     VL_RENEWAL_INTERVAL,
     ClientSettings,
     HostSettings,
@@ -155,6 +156,17 @@ class KmsSettingsMethods:
 
     def clear_lookup_domain(self) -> int:
         self._client_update(None, LOOKUP_DOMAIN, None, lookup_domain=None)
+        return 0
+
+    def set_activation_type(self, value: int, sku_id: str | None = None) -> int:
+        """SetVLActivationTypeEnabled (slmgr /act-type 1-3; 0 is ClearVLActivationTypeEnabled,
+        other values "invalid data": SLMGR10 SetVLActivationType). Windows 8 / 2012 and later."""
+        self._check(value, range(1, 4), "ActivationType")
+        self._client_update(sku_id, VL_ACTIVATION_TYPE, reg_dword(value), activation_type=value)
+        return 0
+
+    def clear_activation_type(self, sku_id: str | None = None) -> int:
+        self._client_update(sku_id, VL_ACTIVATION_TYPE, None, activation_type=None)
         return 0
 
     def _client_update(

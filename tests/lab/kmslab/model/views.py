@@ -9,6 +9,7 @@ compared with a WQL projection directly.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from kmslab.model.catalog import HOST_KEY_GROUPS, PRODUCTS, WINDOWS_APP_ID, HostKeyGroup, Kind
@@ -77,6 +78,13 @@ SLP_SCHEMA: dict[str, str] = {
     "ProductKeyChannel": "string",
     "ProductKeyID": "string",
     "TrustedTime": "datetime",
+    # Windows 8 / 2012 and later (older-windows-office-adba §1.4, MS-WMI81; surfaces.py)
+    "VLActivationTypeEnabled": "uint32",
+    "VLActivationType": "uint32",
+    "ADActivationObjectName": "string",
+    "ADActivationObjectDN": "string",
+    "ADActivationCsvlkPid": "string",
+    "ADActivationCsvlkSkuId": "string",
 }
 SERVICE_SCHEMA: dict[str, str] = {
     "AcceptPause": "boolean",
@@ -267,6 +275,21 @@ def slp_properties(machine: Machine, sku: LicenseSku) -> dict[str, object]:
         "TrustedTime": now if status is LicenseStatus.LICENSED else None,
         "VLActivationInterval": intervals[0],
         "VLRenewalInterval": intervals[1],
+        "VLActivationTypeEnabled": product.activation_type or spp.client.activation_type or 0,
+        "VLActivationType": state.activation_type if state else None,
+        **ad_properties(state.ad_object if state else None),
+    }
+
+
+def ad_properties(found: Mapping[str, str] | None) -> dict[str, object]:
+    """The activation object a product activated from, as slmgr /dlv shows it (SLMGR10
+    DisplayADClientInformation); nulls otherwise."""
+    found = found or {}
+    return {
+        "ADActivationObjectName": found.get("name"),
+        "ADActivationObjectDN": found.get("dn"),
+        "ADActivationCsvlkPid": found.get("pid"),
+        "ADActivationCsvlkSkuId": found.get("sku_id"),
     }
 
 
