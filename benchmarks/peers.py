@@ -55,7 +55,7 @@ JOBS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
 )
 NUMBERS = ("wall_seconds", "cpu_seconds", "cpu_ms_per_task", "largest_process_mb")
 NUMBERS += ("requests_per_task", "http_requests_per_task", "bytes_sent_per_task")
-NUMBERS += ("bytes_received_per_task",)
+NUMBERS += ("bytes_received_per_task", "lab_cpu_seconds")
 
 
 def _play(key: str, task: Mapping[str, Any]) -> list[dict[str, Any]]:
