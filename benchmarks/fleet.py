@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import memory
+import peers
 import yaml
 from kmslab.lab import Lab
 from runner import (
@@ -166,10 +167,11 @@ def _medians(runs: Sequence[Mapping[str, Any]]) -> dict[str, float]:
 
 
 def run_size(
-    fleet: FleetLab, repeat: int, log: Callable[[str], None], *, audit: bool
+    fleet: FleetLab, repeat: int, log: Callable[[str], None], *, audit: bool, peer: bool = True
 ) -> dict[str, Any]:
     """The first converging site.yml (not measured, but reported), then ``repeat`` rounds of
-    no-op site.yml and its floor, and audit.yml and its floor."""
+    no-op site.yml and its floor, and audit.yml and its floor; then (``peer``) one task on every
+    client, ours next to the usual way and ansible.windows (``peers.py``)."""
     log(f"fleet {fleet.size}: first site.yml run, converging (not measured)")
     first, first_numbers = fleet.play(SITE)
     if first.returncode != 0:
@@ -186,6 +188,7 @@ def run_size(
     found = None
     if site is not None and site.floor_path is not None:
         found = memory.run(fleet, SITE, site.floor_path, log)
+    peer_jobs = peers.run(fleet, repeat, log) if peer and repeat else None
     return {
         "hosts": fleet.size,
         "forks": fleet.forks,
@@ -193,4 +196,5 @@ def run_size(
         "first_converging_site_run": first_numbers,
         "scenarios": {s.name: s.result() for s in scenarios},
         "memory": found,
+        "peers": peer_jobs,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import platform
 from pathlib import Path
@@ -28,6 +29,17 @@ def _version(package: str) -> str | None:
         return None
 
 
+def _peer_version() -> str | None:
+    """ansible.windows' version in the peer collections (scripts/peer-collections)."""
+    from runner import PEER_COLLECTIONS  # noqa: PLC0415 (runner imports nothing of this)
+
+    manifest = PEER_COLLECTIONS / "ansible_collections" / "ansible" / "windows" / "MANIFEST.json"
+    try:
+        return json.loads(manifest.read_text())["collection_info"]["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def describe() -> dict[str, Any]:
     memory = _first("/proc/meminfo", "MemTotal")
     memory_gib = round(int(memory.split()[0]) / 1024 / 1024, 1) if memory else None
@@ -42,4 +54,5 @@ def describe() -> dict[str, Any]:
         "pywinrm": _version("pywinrm"),
         "pypsrp": _version("pypsrp"),
         "pyspnego": _version("pyspnego"),
+        "ansible_windows": _peer_version(),
     }

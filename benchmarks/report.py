@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import report_memory
+import report_peers
 import report_profile
 import report_text
 import report_wire
@@ -47,6 +48,7 @@ def machine(results: Mapping[str, Any]) -> str:
         ("system", f"{m['os']}, kernel {m['kernel']}"),
         ("Python, ansible-core", f"{m['python']}, {m['ansible_core']}"),
         ("pywinrm, pyspnego", f"{m['pywinrm']}, {m['pyspnego']}"),
+        ("ansible.windows (peer rows)", m.get("ansible_windows") or "-"),
         ("fleet sizes", sizes),
         ("forks, fleet transport", f"{options['forks']}, {options['transport']}"),
         ("whole benchmark", f"{results['seconds'] / 60:.1f} min"),
@@ -76,7 +78,7 @@ def wire_section(wire: Mapping[str, Any]) -> str:
                 for m, n in row["methods"].items()
             ]
             operations += f" ({', '.join(names)})"
-        name = row["module"] if row["approach"] == "usual" else f"`{row['module']}`"
+        name = f"`{row['module']}`" if row["approach"] == "volact.kms" else row["module"]
         state = row["state"] + ("" if row["ok"] else " **(failed)**")
         rows.append(
             (
@@ -109,6 +111,8 @@ def wire_section(wire: Mapping[str, Any]) -> str:
         + table(header, rows)
         + "\n"
         + report_wire.next_to_usual(wire["rows"])
+        + "\n"
+        + report_wire.next_to_peer(wire["rows"])
         + "\n"
         + summary
         + "\n"
@@ -172,6 +176,7 @@ def render(results: Mapping[str, Any]) -> str:
     parts = [report_text.INTRO, machine(results), "\n", report_text.LAB_NOTE]
     if results.get("wire"):
         parts.append(report_text.WIRE_INTRO)
+        parts.append(report_peers.WIRE_NOTE)
         parts += [wire_section(w) for w in results["wire"]]
         parts.append(report_wire.more_than_one(results["wire"][0]["rows"]))
     if results.get("fleet"):
@@ -179,6 +184,7 @@ def render(results: Mapping[str, Any]) -> str:
         parts += [fleet_section(size) for size in results["fleet"]]
         parts.append(report_text.growth(results["fleet"]))
         parts.append(report_memory.memory(results["fleet"]))
+        parts.append(report_peers.fleet_section(results["fleet"]))
     if results.get("profile"):
         parts.append(report_profile.profile(results["profile"]))
     parts.append(report_text.notes(results))

@@ -22,11 +22,40 @@ PAIRS = (
 )
 
 
+# (our row, ansible.windows' row, what is compared): the path most Ansible users take today.
+PEER_PAIRS = (
+    ("client/converged", "aw/facts", "check a client"),
+    ("client/converged", "aw/dlv", "check a client"),
+    ("info/client", "aw/facts", "read a client's state"),
+    (
+        "host_key/converged",
+        "aw/dlv_host",
+        "check a KMS host (ours: key, settings, firewall rule)",
+    ),
+    ("info/host", "aw/facts_host", "read a KMS host's state"),
+    ("client/changing", "aw/ipk_ato", "convert and activate a client"),
+)
+
+
 def next_to_usual(rows: Sequence[Mapping[str, Any]]) -> str:
     """Our task next to ``slmgr.vbs`` through a shell doing the same job, as ratios."""
+    return _pairs(rows, PAIRS, "the usual way", "usual")
+
+
+def next_to_peer(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Our task next to ansible.windows' module doing the same job, as ratios."""
+    return _pairs(rows, PEER_PAIRS, "ansible.windows", "ansible.windows")
+
+
+def _pairs(
+    rows: Sequence[Mapping[str, Any]],
+    pairs: Sequence[tuple[str, str, str]],
+    title: str,
+    short: str,
+) -> str:
     found = {row["key"]: row for row in rows}
     lines = []
-    for ours_key, usual_key, job in PAIRS:
+    for ours_key, usual_key, job in pairs:
         ours, usual = found.get(ours_key), found.get(usual_key)
         if not ours or not usual:
             continue
@@ -46,9 +75,9 @@ def next_to_usual(rows: Sequence[Mapping[str, Any]]) -> str:
     header = (
         "job",
         "ours",
-        "the usual way",
-        "WS-Man requests: ours / usual",
-        "bytes sent and received: ours / usual",
+        title,
+        f"WS-Man requests: ours / {short}",
+        f"bytes sent and received: ours / {short}",
     )
     return table(header, lines)
 

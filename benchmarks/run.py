@@ -59,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
     main.add_argument("--transport", default="ntlm", help="the fleet runs' inventory")
     main.add_argument("--wire-transports", default="ntlm,https")
     main.add_argument("--profile-size", type=int, help="default: the largest size; 0: no profile")
-    main.add_argument("--skip", default="", help="comma-separated: wire, fleet, profile")
+    main.add_argument("--skip", default="", help="comma-separated: wire, fleet, profile, peers")
     main.add_argument("--smoke", action="store_true", help="tiny sizes, 1 repeat, temp output")
     main.add_argument("--out", type=Path, help="where to write (default docs/, smoke: temp)")
     main.add_argument("--keep-profiles", type=Path, help="copy the merged .prof files here")
@@ -153,7 +153,7 @@ def fleets(
             tempfile.TemporaryDirectory(prefix="volact-bench-fleet-") as scratch,
         ):
             run = fleet.FleetLab(lab, args.transport, args.forks, Path(scratch))
-            measured = fleet.run_size(run, times, log, audit=audit)
+            measured = fleet.run_size(run, times, log, audit=audit, peer="peers" not in skip)
             measured["lab_start_seconds"] = round(lab.started_seconds, 2)
             if times:
                 found["fleet"].append(measured)

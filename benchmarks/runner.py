@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 COLLECTIONS = ROOT / ".venv" / "collections"
+# ansible.windows for the peer rows (scripts/peer-collections, tests/requirements-bench.txt).
+PEER_COLLECTIONS = Path(sys.prefix) / "peer-collections"
 BENCH = ROOT / "benchmarks"
 # The tests' callback that writes every task result as a JSON line (used for the wire runs only:
 # the fleet runs keep ansible's default output, which is what an administrator pays for).
@@ -147,7 +149,7 @@ def ansible_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {
         **os.environ,
         "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
-        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
+        "ANSIBLE_COLLECTIONS_PATH": f"{COLLECTIONS}:{PEER_COLLECTIONS}",
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_HOST_KEY_CHECKING": "0",

@@ -5,7 +5,9 @@ HTTP requests, connections, bytes) belong to that row alone; the module's own ``
 value is read next to them. Each repeat uses fresh machines: the changing task meets a machine
 that needs the change, the converged task is the same task run again. The usual way is
 ``ansible.builtin.raw: cscript //nologo slmgr.vbs ...`` over the same winrm connection, answered
-by the lab's shell from the same model (Create, Command, Receive, Signal, Delete per task).
+by the lab's shell from the same model (Create, Command, Receive, Signal, Delete per task). The
+path most Ansible users take, ansible.windows' modules through ansible-core's PowerShell exec
+wrapper, has rows of its own (PEER_CASES).
 """
 
 from __future__ import annotations
@@ -34,10 +36,13 @@ HOST_IMAGE = "ws2022-standard"
 # client the count reaches 25, so the changing client task activates for real (kms-facts.md §2.3).
 SEED_CLIENTS = 24
 PUBLISH = [{"name": BRANCH, "priority": 10, "weight": 50}]
-# Machines per (transport, repeat), by role: hk and pub are KMS hosts in the branch domain (so
-# their SRV records never reach the clients, who look in corp), cl and ucl are MAK clients.
-ROLES = {"hk": (HOST_IMAGE, BRANCH), "pub": (HOST_IMAGE, BRANCH)}
-ROLES |= {"cl": (CLIENT_IMAGE, CORP), "ucl": (CLIENT_IMAGE, CORP)}
+# Machines per (transport, repeat), by role: hk, pub and ahk are KMS hosts in the branch domain
+# (so their SRV records never reach the clients, who look in corp), cl, ucl and acl MAK clients.
+# ucl and acl serve the usual way's and ansible.windows' rows, ahk ansible.windows' KMS host rows.
+ROLES = {"hk": (HOST_IMAGE, BRANCH), "pub": (HOST_IMAGE, BRANCH), "ahk": (HOST_IMAGE, BRANCH)}
+ROLES |= {"cl": (CLIENT_IMAGE, CORP), "ucl": (CLIENT_IMAGE, CORP), "acl": (CLIENT_IMAGE, CORP)}
+# Roles set up as activated KMS hosts before the runs (their task only reads or publishes).
+READY_HOSTS = ("pub", "ahk")
 
 
 @dataclass(frozen=True)
@@ -50,11 +55,77 @@ class Case:
     phase: str  # "change", "converged" or "read": the playbook run it belongs to
     role: str
     tasks: tuple[dict[str, Any], ...]
-    approach: str = "volact.kms"  # or "usual"
+    approach: str = "volact.kms"  # or "usual", or "ansible.windows"
 
 
 def _raw(*options: str) -> dict[str, Any]:
     return {"ansible.builtin.raw": " ".join((SLMGR, *options))}
+
+
+def _win_shell(*options: str) -> dict[str, Any]:
+    return {"ansible.windows.win_shell": " ".join((SLMGR, *options))}
+
+
+# ansible.windows' modules, sent as PowerShell through ansible-core's exec wrapper and answered by
+# the lab's shell from the same model (kmslab/ansible_windows.py): Create, Command, Send (the
+# module's manifest, in 200,000-byte pieces), Receive, Signal, Delete per task.
+PEER = "ansible.windows"
+PEER_CASES = (
+    Case(
+        "aw/ipk_ato",
+        "`ansible.windows.win_shell`: slmgr.vbs /ipk GVLK, then /ato",
+        "changing, client",
+        "change",
+        "acl",
+        (_win_shell("/ipk", ENTERPRISE_GVLK), _win_shell("/ato")),
+        PEER,
+    ),
+    Case(
+        "aw/dlv",
+        "`ansible.windows.win_shell`: slmgr.vbs /dlv",
+        "check, client",
+        "converged",
+        "acl",
+        (_win_shell("/dlv"),),
+        PEER,
+    ),
+    Case(
+        "aw/dlv_host",
+        "`ansible.windows.win_shell`: slmgr.vbs /dlv",
+        "check, KMS host",
+        "converged",
+        "ahk",
+        (_win_shell("/dlv"),),
+        PEER,
+    ),
+    Case(
+        "aw/facts",
+        "`ansible.windows.win_product_facts`",
+        "read, client",
+        "read",
+        "acl",
+        ({"ansible.windows.win_product_facts": {}},),
+        PEER,
+    ),
+    Case(
+        "aw/facts_host",
+        "`ansible.windows.win_product_facts`",
+        "read, KMS host",
+        "read",
+        "ahk",
+        ({"ansible.windows.win_product_facts": {}},),
+        PEER,
+    ),
+    Case(
+        "aw/ping",
+        "`ansible.windows.win_ping`",
+        "read, client",
+        "read",
+        "ucl",
+        ({"ansible.windows.win_ping": {}},),
+        PEER,
+    ),
+)
 
 
 HOST_KEY_TASK = {
@@ -104,6 +175,7 @@ CASES = (
         (_raw("/dlv"),),
         "usual",
     ),
+    *PEER_CASES,
 )
 PHASES = ("change", "converged", "read")
 NUMBERS = ("requests", "http_requests", "connections", "bytes_sent", "bytes_received")
@@ -126,8 +198,9 @@ def shape(transports: Iterable[str], repeat: int) -> LabShape:
 
 
 def arrange(lab: Lab) -> dict[str, str]:
-    """Make ``kms`` a KMS host that 24 machines have asked, make every ``pub`` machine a KMS host
-    (its publish list is the changing task), and hand out one host key per KMS host: a host key
+    """Make ``kms`` a KMS host that 24 machines have asked, make every ``pub`` and ``ahk`` machine a
+    KMS host (the publish list is pub's changing task; ahk's tasks read), and hand out one host
+    key per KMS host: a host key
     activates at most 6 hosts (kms-facts.md §2.7). Returns the ``hk`` machines' keys."""
 
     def apply() -> dict[str, str]:
@@ -142,7 +215,7 @@ def arrange(lab: Lab) -> dict[str, str]:
         host_keys = {}
         for serial, name in enumerate(lab.names("kms_host")[1:], start=1):
             key = keys.csvlk("ws2022", serial).key
-            if name.startswith("pub"):
+            if name.startswith(READY_HOSTS):
                 if admin.setup_kms_host(lab.machine(name), key) != 0:
                     raise RuntimeError(f"{name} did not activate")
             else:

@@ -71,6 +71,12 @@ def test_wire_rows_cover_every_module_both_states_and_the_usual_way(smoke) -> No
         "usual/ipk_ato",
         "usual/dlv",
         "usual/dlv_host",
+        "aw/ipk_ato",
+        "aw/dlv",
+        "aw/dlv_host",
+        "aw/facts",
+        "aw/facts_host",
+        "aw/ping",
     }
     assert {row["module"] for row in wire["rows"] if row["approach"] == "volact.kms"} == {
         *MODULES,
@@ -103,6 +109,16 @@ def test_wire_rows_cover_every_module_both_states_and_the_usual_way(smoke) -> No
     )
     assert rows["usual/ipk_ato"]["requests"] == 10
     assert rows["usual/dlv"]["requests"] > rows["client/converged"]["requests"]
+    # ansible.windows through the exec wrapper: the same shell operations, plus the manifest
+    # sent as stdin (Send, 200,000 bytes at most each), so far more bytes than the raw command.
+    for key in ("aw/ping", "aw/facts", "aw/facts_host", "aw/dlv", "aw/dlv_host"):
+        operations = rows[key]["operations"]
+        assert operations.keys() == {"Command", "Create", "Delete", "Receive", "Send", "Signal"}
+        assert operations["Command"] == 1, key
+        assert rows[key]["bytes_sent"] > 10 * rows["usual/dlv"]["bytes_sent"], key
+    assert rows["aw/ipk_ato"]["operations"]["Command"] == 2
+    assert rows["aw/ipk_ato"]["changed"] == [True]
+    assert "ansible.windows" in page.split("## Fleet runs")[0]
     assert "## Wire cost per task" in page
     # Every module above the floor's one request when converged says why, on the page.
     reasons = page.split("Why a converged task needs more than", 1)[1].split("## Fleet runs")[0]
@@ -184,3 +200,32 @@ def test_the_profile_splits_the_controller_time_by_whose_code_it_is(smoke) -> No
     assert steps["our action plugin, all of it"] > 0
     assert all(r["function"].startswith("plugins/") for r in sampled["ours_top"])
     assert "## Where the controller's time goes" in page
+
+
+def test_one_task_on_every_client_next_to_ansible_windows(smoke) -> None:
+    results, page, _out = smoke
+    [size] = results["fleet"]
+    found = size["peers"]
+    jobs = {job["key"]: job for job in found["jobs"]}
+    assert set(jobs) == {
+        "floor",
+        "client_setup_key",
+        "activation_info",
+        "raw_dlv",
+        "win_shell_dlv",
+        "win_product_facts",
+        "win_ping",
+    }
+    clients = size["hosts"] - 1
+    for key, job in jobs.items():
+        assert job["ok"], (key, job["runs"][0]["error"])
+        [run] = job["runs"]
+        assert run["tasks"] == clients, key
+        assert run["cpu_ms_per_task"] > 0, key
+    assert jobs["floor"]["median"]["requests_per_task"] == 0  # the floor never contacts a host
+    for key in ("win_shell_dlv", "win_product_facts", "win_ping"):
+        assert jobs[key]["whose"] == "ansible.windows"
+        assert jobs[key]["median"]["requests_per_task"] >= 6, key  # a shell and its manifest
+        assert jobs[key]["median"]["bytes_sent_per_task"] > 100_000, key
+    assert "## Next to ansible.windows on the whole fleet" in page
+    assert "Public measurements, not ours" in page

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kmslab import slmgr
+from kmslab import ansible_windows, slmgr
 from kmslab.model import errors as model_errors
 from kmslab.model.machine import Machine
 from kmslab.wsman import provider as wire
@@ -172,3 +172,8 @@ class ModelProvider:
         if result is None:
             return None
         return wire.CommandOutput(result.stdout, result.stderr, result.exit_code)
+
+    def run_module(self, module: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
+        """An Ansible PowerShell module sent through the shell's exec wrapper: ansible.windows'
+        win_ping, win_product_facts and win_shell answer from the model; None for others."""
+        return ansible_windows.run(self.machine, module, params)

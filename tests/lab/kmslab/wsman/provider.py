@@ -260,6 +260,19 @@ class CommandRunner(Protocol):
     def run_command(self, command_line: str) -> CommandOutput | None: ...
 
 
+@runtime_checkable
+class ModuleRunner(Protocol):
+    """Optional: a provider that also answers Ansible PowerShell modules sent through the shell.
+
+    ``run_module`` gets the module's fully qualified name (``ansible.windows.win_ping``) and its
+    module options (``complex_args`` less ansible-core's ``_ansible_*`` keys, which the server
+    reads itself) from the exec wrapper's manifest (``exec_wrapper.parse_payload``), and returns
+    the module's result dict, or None when it does not simulate the module.
+    """
+
+    def run_module(self, module: str, params: Mapping[str, object]) -> dict[str, object] | None: ...
+
+
 def find_by_selectors(
     instances: Sequence[Instance], selectors: Mapping[str, str]
 ) -> Instance | None:

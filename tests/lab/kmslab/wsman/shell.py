@@ -33,6 +33,9 @@ class ShellCommand:
     stderr: bytes
     exit_code: int  # a DWORD, written as is in rsp:ExitCode
     received: bool = False
+    # The stdin received so far by a command that runs once its input ends (the exec wrapper's
+    # bootstrap: exec_wrapper.py); None for a command that ran when Command arrived.
+    stdin: bytearray | None = None
 
 
 @dataclass

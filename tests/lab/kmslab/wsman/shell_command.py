@@ -4,21 +4,25 @@
 
 A command runs to completion when Command arrives (the provider answers at once), so the first
 Receive carries all of its output, the ``End`` markers and ``CommandState/Done`` with the exit
-code; Signal (pywinrm's ``cleanup_command``: terminate) forgets it. Shapes are those of pywinrm
-0.5.0's ``winrm/tests/conftest.py`` fixtures (CommandResponse, ReceiveResponse, SignalResponse,
-SendResponse), which are what pywinrm and Ansible parse: streams are matched by a tag ending in
-``Stream`` with a ``Name`` attribute, text base64; done means one element whose ``State`` ends in
-``CommandState/Done``; the exit code is the text of the element ending in ``ExitCode``.
+code; Signal (pywinrm's ``cleanup_command``: terminate) forgets it. The one exception is
+ansible-core's PowerShell exec wrapper (``exec_wrapper.py``): its bootstrap reads the module's
+manifest from stdin, so it runs when the Send marked ``End="true"`` arrives. Shapes are those of
+pywinrm 0.5.0's ``winrm/tests/conftest.py`` fixtures (CommandResponse, ReceiveResponse,
+SignalResponse, SendResponse), which are what pywinrm and Ansible parse: streams are matched by a
+tag ending in ``Stream`` with a ``Name`` attribute, text base64; done means one element whose
+``State`` ends in ``CommandState/Done``; the exit code is the text of the element ending in
+``ExitCode``.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import uuid
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import quoteattr
 
-from . import faults, shell_line
+from . import exec_wrapper, faults, shell_line
 from . import names as ns
 from .call import Call
 from .faults import Fault, SoapFault
@@ -103,7 +107,11 @@ def command(call: Call, table: ShellTable) -> str:
     arguments = [arg.text or "" for arg in line_element.findall(q(ns.SHELL, "Arguments"))]
     line = shell_line.command_line(program.text or "", arguments)
     command_id = str(uuid.uuid4()).upper()
-    commands[command_id] = run(call.provider, line)
+    invocation = shell_line.unwrap(line)
+    if invocation is not None and exec_wrapper.is_bootstrap(invocation.line):
+        commands[command_id] = ShellCommand(b"", b"", 0, stdin=bytearray())
+    else:
+        commands[command_id] = run(call.provider, line)
     body = f"<rsp:CommandResponse><rsp:CommandId>{command_id}</rsp:CommandId></rsp:CommandResponse>"
     return envelope(
         prefixes=PREFIXES,
@@ -134,6 +142,11 @@ def receive(call: Call, table: ShellTable) -> str:
     record = commands.get(command_id)
     if record is None:
         raise SoapFault(_unknown_command(call))
+    if record.stdin is not None:
+        # Still waiting for its input: no output before the OperationTimeout, which WinRS answers
+        # with w:TimedOut (pywinrm fixture; pywinrm raises WinRMOperationTimeoutError and Ansible
+        # receives again). The lab answers at once instead of waiting the timeout out.
+        raise SoapFault(faults.timed_out(call.alias))
     # Output is delivered once; a Receive after that finds the streams ended and the state Done.
     stdout, stderr = (b"", b"") if record.received else (record.stdout, record.stderr)
     record.received = True
@@ -153,6 +166,15 @@ def receive(call: Call, table: ShellTable) -> str:
     )
 
 
+def _run_module(call: Call, record: ShellCommand) -> None:
+    """The exec wrapper's input is complete: answer it from the provider (exec_wrapper.py)."""
+    output = exec_wrapper.run_payload(call.provider, bytes(record.stdin or b""))
+    record.stdin = None
+    record.stdout = output.stdout.encode(ENCODING)
+    record.stderr = output.stderr.encode(ENCODING)
+    record.exit_code = output.exit_code & 0xFFFFFFFF
+
+
 def signal(call: Call, table: ShellTable) -> str:
     """terminate (pywinrm ``cleanup_command``), ctrl_c or ctrl_break: the command is gone."""
     call.inject("Signal", "shell")
@@ -169,12 +191,22 @@ def signal(call: Call, table: ShellTable) -> str:
 
 
 def send(call: Call, table: ShellTable) -> str:
-    """stdin for a command: accepted and dropped, as no simulated program reads its input."""
+    """stdin for a command: ``rsp:Send/rsp:Stream Name="stdin" CommandId=... [End="true"]``,
+    base64 (ansible-core ``winrm.py`` ``_winrm_send_input``). The exec wrapper's bootstrap keeps
+    it and runs at its end; for any other command it is dropped (no simulated program reads it)."""
     call.inject("Send", "shell")
     commands = table.commands(call)
     stream = _body(call, "Send").find(q(ns.SHELL, "Stream"))
-    if _command_id(call, stream) not in commands:
+    record = commands.get(_command_id(call, stream))
+    if record is None or stream is None:
         raise SoapFault(_unknown_command(call))
+    if record.stdin is not None:
+        try:
+            record.stdin += base64.b64decode(stream.text or "", validate=True)
+        except binascii.Error:
+            raise SoapFault(faults.schema_validation(call.alias, "stdin is not base64")) from None
+        if (stream.get("End") or "").lower() == "true":
+            _run_module(call, record)
     return envelope(
         prefixes=PREFIXES,
         action=ns.ACTION_SEND + "Response",

@@ -145,6 +145,12 @@ def unwrap(line: str) -> Invocation | None:
     script = _powershell_script(words)
     if script is None:
         return None
+    return script_invocation(script)
+
+
+def script_invocation(script: str) -> Invocation:
+    """The program line of a PowerShell script (``-Command`` text, a ``win_shell`` cmd): the call
+    operator and a closing ``exit $LASTEXITCODE`` removed, which decides the exit code."""
     script = script.strip()
     kept = _KEEP_EXIT.search(script)
     if kept:
