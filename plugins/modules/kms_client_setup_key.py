@@ -156,6 +156,19 @@ options:
       - When not given, left as it is.
       - Windows 7 / Server 2008 R2 and later; refused on Windows Vista / Server 2008.
     type: bool
+  activation_type:
+    description:
+      - Which activation the Windows product accepts (C(slmgr /act-type) with its activation ID),
+        set on the product that holds the KMS client key before it is activated.
+      - V(ad) only Active Directory-Based Activation (the repository's C(docs/adba.md)), V(kms)
+        only a KMS host, V(token) only token-based activation, V(all) any of them (Windows'
+        default; the setting is cleared).
+      - When not given, left as it is. With it, the results say which activation the product
+        used last (RV(kms_client.activated_by)) and from which activation object.
+      - Windows 8 / Server 2012 and later; on older Windows only V(all) is accepted (there is
+        nothing to set).
+    type: str
+    choices: [all, ad, kms, token]
   activate:
     description:
       - Activate each managed product that is not licensed yet. A licensed product is never
@@ -303,6 +316,20 @@ kms_client:
     host_caching:
       description: Whether host caching is on.
       type: bool
+    activation_type:
+      description: The Windows product's activation type after the run, with O(activation_type).
+      type: str
+      sample: ad
+    activated_by:
+      description:
+        - How the Windows product was last activated (C(VLActivationType)), with
+          O(activation_type); V(ad), V(kms), V(token), or null when never.
+      type: str
+      sample: ad
+    activation_object:
+      description: The activation object it activated from, when V(ad).
+      type: str
+      sample: WS2022 CSVLK
     discovered_host:
       description: The KMS host the client last found in DNS, if any.
       type: str
@@ -400,6 +427,7 @@ ARGUMENT_SPEC = {
     "discovery": {"type": "bool", "default": False},
     "lookup_domain": {"type": "str"},
     "host_caching": {"type": "bool"},
+    "activation_type": {"type": "str", "choices": ["all", "ad", "kms", "token"]},
     "activate": {"type": "bool", "default": True},
     "below_threshold": {
         "type": "str",

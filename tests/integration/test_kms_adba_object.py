@@ -296,17 +296,32 @@ def test_members_activate_by_adba_and_windows_7_by_kms(lab: Lab, run_playbook) -
     it could find; pc7 (Windows 7, same forest) has no ADBA and activates from a KMS host."""
     made = playbook(run_playbook, lab, play([adba_task(lab, name=NAME, product_key=lab.host_key)]))
     assert made.result("adm1", "t0")["changed"] is True, made.output
-    client = {"volact.kms.kms_client_setup_key": {}}
+    client = {"volact.kms.kms_client_setup_key": {"activation_type": "ad"}}
+    checked = outcome(playbook(run_playbook, lab, play([client], host="pc11"), check=True), "pc11")
+    assert checked["changed"], checked
+    assert checked["kms_client"]["activation_type"] == "ad"
+    assert lab.call(admin.windows_product, lab.machine("pc11"))["VLActivationTypeEnabled"] == 0
     adba_run = outcome(playbook(run_playbook, lab, play([client], host="pc11")), "pc11")
     assert not adba_run["failed"], adba_run
+    facts = adba_run["kms_client"]
+    assert (facts["activation_type"], facts["activated_by"]) == ("ad", "ad")
+    assert facts["activation_object"] == NAME
+    again = outcome(playbook(run_playbook, lab, play([client], host="pc11"), diff=True), "pc11")
+    assert again["changed"] is False, again
+    assert again["diff"]["before"]["activation_type"] == "ad"
     row = lab.call(admin.windows_product, lab.machine("pc11"))
+    assert row["VLActivationTypeEnabled"] == 1
     assert row["LicenseStatus"] == 1
     assert row["VLActivationType"] == 1  # by Active Directory
     assert row["ADActivationObjectName"] == NAME
     assert row["ADActivationCsvlkSkuId"] == made.result("adm1", "t0")["object"]["activation_id"]
 
     lab.call(_kms_host_with_count, lab)
-    pinned = {"volact.kms.kms_client_setup_key": {"kms_host": OUT1}}
+    only_ad = {"volact.kms.kms_client_setup_key": {"kms_host": OUT1, "activation_type": "ad"}}
+    refused = outcome(playbook(run_playbook, lab, play([only_ad], host="pc7")), "pc7")
+    assert refused["failed"], refused
+    assert refused["msg"].startswith("activation_type: this machine runs Windows 7")
+    pinned = {"volact.kms.kms_client_setup_key": {"kms_host": OUT1, "activation_type": "all"}}
     kms_run = outcome(playbook(run_playbook, lab, play([pinned], host="pc7")), "pc7")
     assert not kms_run["failed"], kms_run
     row = lab.call(admin.windows_product, lab.machine("pc7"))

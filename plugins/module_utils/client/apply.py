@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ansible_collections.volact.kms.plugins.module_utils.client import activation as act
+from ansible_collections.volact.kms.plugins.module_utils.client import activation_type as types
 from ansible_collections.volact.kms.plugins.module_utils.client import ospp as client_ospp
 from ansible_collections.volact.kms.plugins.module_utils.client.options import ClientRequest
 from ansible_collections.volact.kms.plugins.module_utils.client.plan import (
@@ -96,6 +97,8 @@ class Outcome:
     activations: list[tuple[ProductPlan, act.Activation]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     failure: StepFailed | None = None
+    # activation_type (client/activation_type.py): before and after, when the task manages it
+    activation_type: tuple[types.TypeState | None, types.TypeState | None] | None = None
 
 
 def read_state(session: CimSession, request: ClientRequest) -> Reading:
@@ -367,6 +370,7 @@ def converge(session: CimSession, request: ClientRequest, check_mode: bool) -> O
     outcome.warnings.extend(plan.warnings)
     if check_mode:
         outcome.changed = plan.changed
+        _activation_type(session, outcome)
         activate_all(Spp(session, reading.service), session, outcome)
         return outcome
     spp = Spp(session, reading.service)
@@ -376,7 +380,21 @@ def converge(session: CimSession, request: ClientRequest, check_mode: bool) -> O
             outcome.products = read_products_again(session, outcome)
             _check_installed(outcome)
         apply_ospp(session, outcome)
+        _activation_type(session, outcome)
         activate_all(spp, session, outcome)
+        _activation_type(session, outcome, after=True)
     except StepFailed as failure:
         outcome.failure = failure
     return outcome
+
+
+def _activation_type(session: CimSession, outcome: Outcome, *, after: bool = False) -> None:
+    """The Windows product's activation type before Activate; which one it used after."""
+    request, plan = outcome.request, outcome.plan
+    if request.activation_type is None or plan.windows is None:
+        return
+    product = locate(plan.windows, outcome.products)
+    try:
+        types.manage(session, outcome, product, after=after)
+    except WsmanFault as error:
+        raise StepFailed("SetVLActivationTypeEnabled", error, outcome.changed) from None

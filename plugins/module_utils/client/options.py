@@ -25,6 +25,10 @@ _DOCS = "https://learn.microsoft.com/windows-server/get-started/kms-client-activ
 _SHORT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
+# slmgr /act-type 0-3 (older-windows-office-adba.md §4.4); client/activation_type.py
+ACTIVATION_TYPES = {"all": 0, "ad": 1, "kms": 2, "token": 3}
+
+
 class Scope(Enum):
     """Which products the task converts (option ``product``)."""
 
@@ -62,6 +66,9 @@ class ClientRequest:
     lookup_domain: str | None = None
     clear_lookup_domain: bool = False
     host_caching: bool | None = None
+    # VLActivationTypeEnabled of the Windows product (client/activation_type.py): 0 any, 1 AD,
+    # 2 KMS, 3 token; None: not managed
+    activation_type: int | None = None
     activate: bool = True
     below_threshold: BelowThreshold = BelowThreshold.WARN
     # Check mode only: the DNS server asked for the _vlmcs._tcp records of a client that finds
@@ -203,6 +210,19 @@ def parse_request(args: Mapping[str, Any]) -> ClientRequest:
         domain = normalize_domain(raw_domain, "lookup_domain")
     caching = args.get("host_caching")
     dns_server, dns_port = _dns_server(args)
+    raw_type = args.get("activation_type")
+    if raw_type is not None and not scope.windows:
+        raise KmsInputError(
+            "activation_type",
+            "applies to the Windows product, and product is office.",
+            "Leave activation_type out, or use product: windows or all.",
+        )
+    if raw_type is not None and raw_type not in ACTIVATION_TYPES:
+        raise KmsInputError(
+            "activation_type",
+            f"{raw_type!r} is not an activation type.",
+            f"Give one of {', '.join(ACTIVATION_TYPES)}.",
+        )
     return ClientRequest(
         scope=scope,
         key=key,
@@ -213,6 +233,7 @@ def parse_request(args: Mapping[str, Any]) -> ClientRequest:
         lookup_domain=domain,
         clear_lookup_domain=clear_domain,
         host_caching=None if caching is None else bool(caching),
+        activation_type=None if raw_type is None else ACTIVATION_TYPES[raw_type],
         activate=args.get("activate", True) is not False,
         below_threshold=BelowThreshold(args.get("below_threshold") or "warn"),
         dns_server=dns_server,

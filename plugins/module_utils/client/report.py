@@ -113,11 +113,19 @@ def build_result(outcome: Outcome, diff: bool) -> dict[str, Any]:
         facts["ospp"] = service
     else:
         facts["ospp"] = None
+    pair = outcome.activation_type
+    shown_state = None if pair is None else pair[1] or pair[0]
+    if shown_state is not None:
+        facts.update(shown_state.facts())
     result: dict[str, Any] = {"changed": outcome.changed, "kms_client": facts}
     if windows is not None:
         result["activation"] = windows["activation"]
     if diff:
         result["diff"] = plan.diff()
+        if pair is not None:
+            for side, state in zip(("before", "after"), pair, strict=True):
+                shown = state.facts()["activation_type"] if state else None
+                result["diff"][side]["activation_type"] = shown
     problems = [a for _p, a in outcome.activations if _is_problem(outcome, a)]
     messages = [_said(a) for a in problems]
     codes = [a.hresult for a in problems if a.hresult]

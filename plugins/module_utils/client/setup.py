@@ -74,6 +74,8 @@ def check_version(request: ClientRequest, service: Service) -> None:
         wanted.append(("lookup_domain", versions.LOOKUP_DOMAIN))
     if request.host_caching is not None:
         wanted.append(("host_caching", versions.HOST_CACHING))
+    if request.activation_type:  # "all" is what a version without the setting does anyway
+        wanted.append(("activation_type", versions.ACTIVATION_TYPE))
     versions.require(wanted, service.version)
 
 

@@ -276,6 +276,12 @@ LOOKUP_DOMAIN = Requirement(
     "domain and its suffix search list, so publish the KMS hosts there "
     "(volact.kms.kms_publish_list) or pin a host with kms_host.",
 )
+ACTIVATION_TYPE = Requirement(
+    "activation type (SetVLActivationTypeEnabled, slmgr /act-type)",
+    MODERN,
+    "Leave activation_type out for this machine (or give all): it has no Active Directory-Based "
+    "Activation and activates by KMS.",
+)
 HOST_CACHING = Requirement(
     "KMS host caching setting (DisableKeyManagementServiceHostCaching, slmgr /skhc)",
     WIN7,

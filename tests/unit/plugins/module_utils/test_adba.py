@@ -16,7 +16,11 @@ from ansible_collections.volact.kms.plugins.module_utils.adba.objects import (
     parse_request,
 )
 from ansible_collections.volact.kms.plugins.module_utils.adba.run import method_failure
-from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
+from ansible_collections.volact.kms.plugins.module_utils.client import activation_type
+from ansible_collections.volact.kms.plugins.module_utils.client.options import (
+    parse_request as client_request,
+)
+from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError, KmsInputError
 from ansible_collections.volact.kms.plugins.module_utils.windows.versions import (
     MODERN,
     WIN7,
@@ -131,3 +135,20 @@ def test_each_failure_of_the_online_activation_says_what_to_do(code: int, said: 
 def test_only_windows_8_and_later_have_the_method() -> None:
     assert "DoActiveDirectoryOnlineActivation" in MODERN.service_methods
     assert "DoActiveDirectoryOnlineActivation" not in WIN7.service_methods
+
+
+def test_the_client_activation_type_is_parsed_and_reported() -> None:
+    assert client_request({"activation_type": "ad"}).activation_type == 1
+    assert client_request({"activation_type": "all"}).activation_type == 0
+    assert client_request({}).activation_type is None
+    with pytest.raises(KmsInputError, match="activation_type: applies to the Windows product"):
+        client_request({"activation_type": "kms", "product": "office"})
+    state = activation_type.TypeState(enabled=1, last=1, ad_object="Forest")
+    assert state.facts() == {
+        "activation_type": "ad",
+        "activated_by": "ad",
+        "activation_object": "Forest",
+    }
+    assert activation_type.TypeState(0, None, None).facts()["activated_by"] is None
+    with pytest.raises(KmsError, match="not a GUID"):
+        activation_type.read(None, "x' OR 1=1 --")  # type: ignore[arg-type]
