@@ -36,6 +36,12 @@ from ansible.executor.task_executor import TaskExecutor
 from ansible.plugins.action import ActionBase
 from sampling import StackSampler
 
+# The cProfile profiler enabled in this process. A worker is a fork of the main process and
+# inherits its enabled profiler: since Python 3.12 cProfile runs on sys.monitoring, which admits
+# one profiler per process ("Another profiling tool is already active"), so the worker turns the
+# inherited one off before starting its own (its data is the main process's, never written here).
+_ENABLED: list[cProfile.Profile] = []
+
 
 class Profiler:
     """One process's profiler, started and stopped around a call, written under a temporary
@@ -48,6 +54,9 @@ class Profiler:
 
     def call(self, function: Callable[[], Any], path: Path) -> Any:
         if self._cprofile is not None:
+            while _ENABLED:
+                _ENABLED.pop().disable()
+            _ENABLED.append(self._cprofile)
             self._cprofile.enable()
         elif self._sampler is not None:
             self._sampler.start()
