@@ -75,7 +75,7 @@ class LdapSettings:
             raise KmsInputError(
                 "ldap_server",
                 "is required.",
-                "Give a domain controller of the forest's root domain.",
+                "Give a domain controller of the forest (of any of its domains).",
             )
         auth = str(args.get("ldap_auth") or KERBEROS)
         user, password = args.get("ldap_user"), args.get("ldap_password")

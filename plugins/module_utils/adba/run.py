@@ -31,9 +31,10 @@ METHOD = "DoActiveDirectoryOnlineActivation"
 _SECOND_HOP = (
     "Windows could not pass the task's credentials on to a domain controller (the second hop): "
     "a WinRM logon with NTLM, or Kerberos without delegation, cannot reach another machine. "
-    "Run the task against a domain controller of the forest root domain, or connect with "
-    "CredSSP (ansible_winrm_transport: credssp) or with Kerberos and delegation "
-    "(ansible_winrm_kerberos_delegation: true), as an Enterprise Admin."
+    "Run the task against a domain controller of the forest (any domain: the configuration "
+    "partition is writable on every one), or connect with CredSSP (ansible_winrm_transport: "
+    "credssp) or with Kerberos and delegation (ansible_winrm_kerberos_delegation: true), as an "
+    "Enterprise Admin; both put that account's credentials on the host."
 )
 _RIGHTS = (
     "Creating activation objects needs write access to the Activation Objects container: an "
@@ -81,7 +82,10 @@ def method_failure(code: int, request: AdbaRequest, host: str) -> AdbaMethodErro
             f"product_key: {key} has used up its activations; ask Microsoft's licensing "
             "activation centre for more."
         ),
-        0x80070057: f"name: Windows refused {request.name!r}; use 1 to 40 letters and digits.",
+        0x80070057: (
+            f"name: Windows refused {request.name!r}; use 1 to 40 letters, digits, blanks and "
+            "- _ . ( ) only."
+        ),
     }
     advice = known.get(code)
     text = advice or "See hresult, details and what_to_do."

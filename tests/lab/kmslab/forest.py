@@ -126,5 +126,8 @@ class LabForest:
         }
 
     def write_settings(self, path: Path) -> None:
-        path.write_text(yaml.safe_dump(self.settings(), sort_keys=False))
-        path.chmod(0o600)
+        # Created 0600: the passwords are never readable by others, not even for a moment.
+        path.unlink(missing_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(yaml.safe_dump(self.settings(), sort_keys=False))
