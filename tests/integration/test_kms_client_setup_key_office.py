@@ -65,12 +65,6 @@ def _office_row(machine, key: str) -> str:
     )
 
 
-def _install_office_mak(lab, machine) -> None:
-    for suite in machine.office:
-        mak = lab.fleet.keys.lab_key(KeyKind.MAK, suite.family, suite.edition).key
-        admin.install_key(machine, mak)
-
-
 def _arrange(lab) -> None:
     fleet = lab.fleet
     kms1 = lab.machine("kms1")
@@ -87,7 +81,7 @@ def _arrange(lab) -> None:
         admin.call_service(seed, "SetKeyManagementServiceMachine", MachineName=KMS1)
         admin.activate_product(seed, _office_row(seed, OFFICE_2021_GVLK))
     for name in ("suite", "twosuites", "previewed"):
-        _install_office_mak(lab, lab.machine(name))
+        admin.install_office_keys(lab.machine(name), KeyKind.MAK)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -69,13 +69,6 @@ def _activate_office_host(kms1, group: str) -> None:
     assert admin.activate_product(kms1, row["ID"]) == 0
 
 
-def _install_office_maks(machine) -> None:
-    for suite in machine.office:
-        admin.install_office_key(
-            machine, machine.keys.lab_key(KeyKind.MAK, suite.family, suite.edition).key
-        )
-
-
 def _arrange(lab: Lab) -> None:
     kms1 = lab.machine("kms1")
     assert admin.setup_kms_host(kms1, lab.fleet.keys.csvlk("ws2008r2-b").key) == 0
@@ -83,7 +76,7 @@ def _arrange(lab: Lab) -> None:
         _activate_office_host(kms1, group)
     admin.restart_sppsvc(kms1)
     for name in ("pc01", "pc02", "pc03", "pc04"):
-        _install_office_maks(lab.machine(name))
+        admin.install_office_keys(lab.machine(name), KeyKind.MAK)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -345,7 +338,7 @@ def variant_lab(request):
             assert admin.setup_kms_host(kms1, lab.fleet.keys.csvlk("ws2008r2-b").key) == 0
             _activate_office_host(kms1, "office2010")
             admin.restart_sppsvc(kms1)
-            _install_office_maks(lab.machine("pc01"))
+            admin.install_office_keys(lab.machine("pc01"), KeyKind.MAK)
 
         lab.call(arrange)
         yield lab

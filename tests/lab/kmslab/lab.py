@@ -134,9 +134,8 @@ class Lab:
                 license_packs=shape.license_packs,
             )
             self.machines[shape.name] = machine
-            for suite in machine.office if shape.office_key else ():
-                key = machine.keys.lab_key(shape.office_key, suite.family, suite.edition)
-                admin.install_office_key(machine, key.key)
+            if shape.office_key is not None:
+                admin.install_office_keys(machine, shape.office_key)
             if shape.policy_opens_kms_port:
                 machine.firewall.set_enabled(KMS_RULE, True)
             self.bind.add_address(machine.fqdn, address)

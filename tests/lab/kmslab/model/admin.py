@@ -16,6 +16,7 @@ from kmslab.model.cim_classes import FIREWALL, REGISTRY, SERVICE, SLP, SLS, STAN
 from kmslab.model.errors import SppFault
 from kmslab.model.firewall import KEYS as FIREWALL_KEYS
 from kmslab.model.firewall import KMS_RULE
+from kmslab.model.keys import KeyKind
 from kmslab.model.license_packs import fake_files
 from kmslab.model.ospp import OSPP, OSPS, license_service
 from kmslab.model.registry import HKEY_LOCAL_MACHINE
@@ -78,6 +79,13 @@ def install_office_key(machine: Machine, key: str) -> None:
         return
     version = str(office_service(machine)["Version"])
     machine.cim.invoke(OSPS, "InstallProductKey", {"Version": version}, {"ProductKey": key})
+
+
+def install_office_keys(machine: Machine, kind: KeyKind) -> None:
+    """The lab's key of ``kind`` (a MAK, say) for each Office suite of the machine, each into the
+    stack its suite uses (install_office_key)."""
+    for suite in machine.office:
+        install_office_key(machine, machine.keys.lab_key(kind, suite.family, suite.edition).key)
 
 
 def office_products(machine: Machine) -> list[dict[str, Any]]:

@@ -42,10 +42,7 @@ def session_for(machine) -> CimSession:
 def office_pc(fleet: Fleet, name: str = "pc1", image: str = "win7-enterprise", mak: bool = True):
     machine = fleet.add(name, image, domain=CORP, office=["office2010-proplus"])
     if mak:
-        suite = machine.office[0]
-        admin.install_office_key(
-            machine, fleet.keys.lab_key(KeyKind.MAK, suite.family, suite.edition).key
-        )
+        admin.install_office_keys(machine, KeyKind.MAK)
     return machine
 
 
