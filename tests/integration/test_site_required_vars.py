@@ -33,15 +33,23 @@ def test_the_roles_have_required_variables_to_test():
     assert "kms_host_key" in REQUIRED
 
 
+# site.yml's ADBA play needs a machine of kms_adba_hosts to run (and check its variables) at all;
+# with no activation object to make it never reaches a directory, so the small lab will do.
+ADBA_GROUP = {"kms_adba_hosts": {"hosts": {"pc001": None}}}
+ADBA_VARS = {"kms_adba_ldap_server": "dc1.ad.invalid", "kms_adba_objects": []}
+
+
 def site_with(lab, run_playbook, tmp_path, variables: dict[str, object]):
     """site.yml on the lab, with the lab's secrets file as extra vars, changed by ``variables``
     (a value of ``...`` leaves the variable out)."""
-    values = yaml.safe_load((lab.state_dir / "secrets.yml").read_text())
+    values = {**yaml.safe_load((lab.state_dir / "secrets.yml").read_text()), **ADBA_VARS}
     values.update(variables)
     values = {name: value for name, value in values.items() if value is not ...}
     extra = tmp_path / "vars.yml"
     extra.write_text(yaml.safe_dump(values))
-    args = ["-e", f"@{extra}", "-e", "kms_publish_fqdn={{ kmslab_fqdn }}"]
+    groups = tmp_path / "adba-group.yml"
+    groups.write_text(yaml.safe_dump({"all": {"children": ADBA_GROUP}}))
+    args = ["-i", str(groups), "-e", f"@{extra}", "-e", "kms_publish_fqdn={{ kmslab_fqdn }}"]
     return run_playbook(lab, SITE, transport="ntlm", extra_args=args)
 
 

@@ -182,7 +182,9 @@ def parser() -> argparse.ArgumentParser:
             name, help="start a lab" + (" (foreground)" if name == "serve" else "")
         )
         start.add_argument(
-            "--preset", default="demo", choices=("small", "demo", "scale", "seeds", "adba")
+            "--preset",
+            default="demo",
+            choices=("small", "demo", "scale", "seeds", "adba", "forest"),
         )
         start.add_argument("--size", type=int, default=1000, help="machines, for --preset scale")
         start.add_argument("--http-port", type=int, default=5985)
@@ -241,6 +243,11 @@ def parser() -> argparse.ArgumentParser:
     writes.add_argument("machine")
     srv = commands.add_parser("srv", help="the _vlmcs._tcp records of a domain, from BIND")
     srv.add_argument("domain")
+    remove_ao = commands.add_parser(
+        "remove-activation-object",
+        help="delete the forest's activation objects of a name, straight in the directory",
+    )
+    remove_ao.add_argument("name")
     return main
 
 
@@ -300,6 +307,9 @@ COMMANDS = {
     "counters": lambda args: control(args, "counters", {"machine": args.machine}),
     "writes": lambda args: control(args, "writes", {"machine": args.machine}),
     "srv": lambda args: control(args, "srv", {"domain": args.domain}),
+    "remove-activation-object": lambda args: control(
+        args, "remove_activation_object", {"name": args.name}
+    ),
 }
 
 

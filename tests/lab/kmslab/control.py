@@ -13,8 +13,11 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ldap3.utils.conv import escape_filter_chars
+
 from kmslab.lab import Lab
 from kmslab.model import admin
+from kmslab.model.directory import CONTAINER_RDN, OBJECT_CLASS, Caller
 from kmslab.model.errors import SppFault
 from kmslab.model.keys import KeyKind
 from kmslab.model.registry import RegType, RegValue
@@ -139,6 +142,26 @@ def srv(lab: Lab, domain: str) -> list[dict[str, Any]]:
     return [r.__dict__ for r in lab.bind.query_srv(domain)]
 
 
+def remove_activation_object(lab: Lab, name: str) -> list[str]:
+    """Delete the forest's activation objects named ``name`` straight in Samba, as an
+    administrator with ADSI Edit would: the DNs deleted."""
+    if lab.forest is None:
+        raise ValueError("this lab has no forest (--preset adba or forest)")
+    connection = lab.forest.connect(Caller.ENTERPRISE_ADMIN)
+    try:
+        connection.search(
+            f"{CONTAINER_RDN},{lab.forest.dc.configuration_dn}",
+            f"(&(objectClass={OBJECT_CLASS})(displayName={escape_filter_chars(name)}))",
+            attributes=["cn"],
+        )
+        doomed = [entry.entry_dn for entry in connection.entries]
+        for dn in doomed:
+            connection.delete(dn)
+        return doomed
+    finally:
+        connection.unbind()
+
+
 OPERATIONS: dict[str, Callable[..., Any]] = {
     "status": lambda lab: lab.status(),
     "fault": fault,
@@ -149,6 +172,7 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "counters": counters,
     "writes": writes,
     "srv": srv,
+    "remove_activation_object": remove_activation_object,
 }
 
 

@@ -41,6 +41,12 @@ T = TypeVar("T")
 TRANSPORTS = ("https", "http", "ntlm", "psrp")
 
 
+# The inventory group of each MachineShape.role.
+_GROUPS = {"kms_host": "kms_hosts", "client": "kms_clients", "adba_host": "kms_adba_hosts"}
+# The activation object the kms_adba role makes in a lab with a forest (secrets.yml).
+ADBA_OBJECT_NAME = "Lab forest WS2022"
+
+
 @dataclass(frozen=True)
 class MachineShape:
     """One simulated machine: ``image`` is a handle of ``kmslab.model.images.IMAGES``."""
@@ -48,7 +54,9 @@ class MachineShape:
     name: str
     image: str
     domain: str
-    role: str = "client"  # "kms_host" or "client": the inventory group
+    # The inventory group: "kms_host" (kms_hosts), "client" (kms_clients) or "adba_host"
+    # (kms_adba_hosts: the domain member that activates the forest, site.yml's ADBA play)
+    role: str = "client"
     initial_key: KeyKind | None = None
     language: str = "en-US"
     office: tuple[str, ...] = ()
@@ -300,9 +308,11 @@ class Lab:
         else:
             raise ValueError(f"unknown transport {transport!r}: {', '.join(TRANSPORTS)}")
         groups: dict[str, Any] = {"kms_hosts": {"hosts": {}}, "kms_clients": {"hosts": {}}}
+        if self.forest is not None:
+            groups["kms_adba_hosts"] = {"hosts": {}, "vars": self._adba_role_vars()}
         for shape in self.shape.machines:
             machine = self.machines[shape.name]
-            group = "kms_hosts" if shape.role == "kms_host" else "kms_clients"
+            group = _GROUPS[shape.role]
             listener = self.server.machine(machine.fqdn)
             groups[group]["hosts"][shape.name] = {
                 "ansible_host": machine.address,
@@ -311,6 +321,19 @@ class Lab:
                 "kmslab_domain": machine.domain,
             }
         return {"all": {"vars": common, "children": groups}}
+
+    def _adba_role_vars(self) -> dict[str, Any]:
+        """The kms_adba role's directory settings (the password is in secrets.yml)."""
+        assert self.forest is not None
+        ad = self.forest.settings()
+        return {
+            "kms_adba_ldap_server": ad["kmslab_ad_server"],
+            "kms_adba_ldap_server_fqdn": ad["kmslab_ad_server_fqdn"],
+            "kms_adba_ldap_port": ad["kmslab_ad_ldaps_port"],
+            "kms_adba_ldap_ca_path": ad["kmslab_ad_ca"],
+            "kms_adba_ldap_auth": "simple",
+            "kms_adba_ldap_user": ad["kmslab_ad_admin"],
+        }
 
     def license_files(self, pack: str) -> list[Path]:
         """The lab's fake ``.xrm-ms`` files of an Office volume license pack, as an administrator
@@ -357,6 +380,10 @@ class Lab:
                 }
                 for group in self.shape.office_host_keys
             ]
+        if self.forest is not None:
+            secrets["kms_adba_ldap_password"] = self.forest.settings()["kmslab_ad_admin_password"]
+            # The same CSVLK serves a KMS host and the forest (docs/adba.md).
+            secrets["kms_adba_objects"] = [{"name": ADBA_OBJECT_NAME, "product_key": self.host_key}]
         path = self.state_dir / "secrets.yml"
         path.write_text(yaml.safe_dump(secrets, sort_keys=False))
         path.chmod(0o600)

@@ -131,14 +131,48 @@ AD = "ad.lab.test"
 
 def adba() -> LabShape:
     """An Active Directory forest (a real Samba AD DC, needs root) for Active Directory-Based
-    Activation: a Server 2022 member that activates the forest, a Windows 11 and a Windows 7
-    member (Windows 7 has no ADBA), and a Server 2022 machine outside the forest."""
+    Activation: a Server 2022 member that activates the forest (kms_adba_hosts), a Windows 11
+    and a Windows 7 member (Windows 7 has no ADBA), and a Server 2022 machine outside the
+    forest."""
     return LabShape(
         machines=(
-            MachineShape("adm1", "ws2022-standard", AD, role="kms_host"),
+            MachineShape("adm1", "ws2022-standard", AD, role="adba_host"),
             MachineShape("pc11", "win11-enterprise", AD, initial_key=KeyKind.MAK),
             MachineShape("pc7", "win7-enterprise", AD, initial_key=KeyKind.MAK),
             MachineShape("out1", "ws2022-standard", CORP, role="kms_host"),
+        ),
+        zones=(AD, CORP),
+        forest=AD,
+    )
+
+
+def forest(outside: int = 24) -> LabShape:
+    """ADBA and KMS side by side (``scripts/demo --preset forest``): in the forest, a Server 2022
+    member that activates it (kms_adba_hosts) and members of every generation: Windows 10 / 11
+    and Server 2022 activate from the activation object; two Windows 7 and a Server 2008 R2,
+    which have no ADBA, from the KMS host. The KMS host (Server 2022) is outside the forest, with
+    ``outside`` Windows 10 / 11 clients of its own domain, so that its count crosses 25 with the
+    forest's Windows 7 machines (Windows 8 and later members never ask it)."""
+    members = [
+        MachineShape(f"ad{index + 1:02d}", image, AD, initial_key=channel)
+        for index, (image, channel) in enumerate(_CLIENT_MIX)
+    ]
+    members += [
+        MachineShape("ad07", "ws2022-standard", AD, initial_key=KeyKind.RETAIL),
+        MachineShape("ad08", "win7-enterprise", AD, initial_key=KeyKind.MAK),
+        MachineShape("ad09", "win7-pro", AD, initial_key=KeyKind.RETAIL),
+        MachineShape("ad10", "ws2008r2-standard", AD, initial_key=KeyKind.MAK),
+    ]
+    corp = []
+    for index in range(outside):
+        image, channel = _CLIENT_MIX[index % len(_CLIENT_MIX)]
+        corp.append(MachineShape(f"pc{index + 1:03d}", image, CORP, initial_key=channel))
+    return LabShape(
+        machines=(
+            MachineShape("adm1", "ws2022-standard", AD, role="adba_host"),
+            MachineShape("kms1", "ws2022-standard", CORP, role="kms_host"),
+            *members,
+            *corp,
         ),
         zones=(AD, CORP),
         forest=AD,
@@ -151,4 +185,5 @@ PRESETS: dict[str, Callable[[], LabShape]] = {
     "scale": scale,
     "seeds": seeds,
     "adba": adba,
+    "forest": forest,
 }

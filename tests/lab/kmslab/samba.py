@@ -100,9 +100,13 @@ class SambaDC:
                 self._forest_prep()
             self._write_krb5_conf()
             log = (self.workdir / "samba.log").open("wb")
-            # Its own session, so that stop() can end samba and every worker it forked.
+            # Its own session, so that stop() can end samba and every worker it forked. With -i
+            # samba stops at EOF on its stdin: a pipe only this process holds keeps it running
+            # whatever stdin the lab was started with (/dev/null under ansible's command
+            # module, as Molecule's create step runs it), and ends it if the lab dies.
             self._process = subprocess.Popen(
                 self.command(["samba", "-i", "-s", str(self.smb_conf), "--debug-stdout"]),
+                stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -279,6 +283,8 @@ class SambaDC:
             except subprocess.TimeoutExpired:
                 os.killpg(self._process.pid, signal.SIGKILL)
                 self._process.wait()
+            if self._process.stdin is not None:
+                self._process.stdin.close()
             self._process = None
         if self._namespace_made:
             # Anything still running in the namespace was started by this DC (a stray kinit or
