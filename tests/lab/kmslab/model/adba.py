@@ -98,11 +98,28 @@ def online_activation(spp: SoftwareProtection, text: str, name: str) -> int:
     return 0
 
 
-def activation_type(spp: SoftwareProtection, sku: LicenseSku) -> int:
-    """VLActivationTypeEnabled in force for a product: its own, else the machine's, else 0."""
+def _settings(spp: SoftwareProtection, sku: LicenseSku) -> tuple[int, int]:
+    """(the product's own VLActivationTypeEnabled, the machine-wide one); 0 where none is set."""
     product = spp.product_clients.get(sku.id)
     own = product.activation_type if product else None
-    return own or spp.client.activation_type or 0
+    return own or 0, spp.client.activation_type or 0
+
+
+def activation_type(spp: SoftwareProtection, sku: LicenseSku) -> int:
+    """The activation type in force for a product (0 any). Which of the product's own setting
+    and the machine-wide one wins is settled by no source: the variant act_type_precedence."""
+    own, machine_wide = _settings(spp, sku)
+    if spp.machine.variants["act_type_precedence"] == "machine":
+        return machine_wide or own
+    return own or machine_wide
+
+
+def shown_activation_type(spp: SoftwareProtection, sku: LicenseSku) -> int:
+    """What the product's VLActivationTypeEnabled says (MS-WMI81 "1 AD, 2 KMS, 3 Token; blank/0
+    all"): the type in force, or under act_type_precedence=product_own the product's own only."""
+    if spp.machine.variants["act_type_precedence"] == "product_own":
+        return _settings(spp, sku)[0]
+    return activation_type(spp, sku)
 
 
 def activate_from_directory(spp: SoftwareProtection, sku: LicenseSku, state: KeyState) -> bool:
