@@ -22,7 +22,7 @@ import yaml
 from kmslab.lab import Lab
 from kmslab.model import admin
 from kmslab.model.keys import KeyKind
-from kmslab.presets import CORP, adba
+from kmslab.presets import AD, CORP, adba
 from kmslab.samba import missing_tools
 
 pytestmark = [
@@ -153,3 +153,34 @@ def test_the_report_says_what_activated_each_machine(lab: Lab, arranged, run_pla
     assert lab.host_key not in json.dumps(report)
     # the audit is read-only
     assert {name: len(lab.writes(name)) for name in writes_before} == writes_before
+
+
+def _activate_member(lab: Lab, name: str) -> dict[str, Any]:
+    """A new Windows 11 member of the forest (model only) activates its GVLK, accepting only AD:
+    the product row afterwards."""
+    machine = lab.fleet.add(name, "win11-enterprise", domain=AD, initial_key=KeyKind.GVLK)
+    admin.call_service(machine, "SetVLActivationTypeEnabled", ActivationType=1)
+    admin.activate_windows(machine)
+    return admin.windows_product(machine)
+
+
+def test_members_read_the_objects_as_their_computer_accounts(lab: Lab, arranged) -> None:
+    """Windows reads the activation objects as the computer (any authenticated account may):
+    an ACE that denies Domain Computers read hides them from the members, and they no longer
+    activate by ADBA, while the Enterprise Admin still lists them."""
+    row = lab.call(_activate_member, lab, "pc21")
+    assert (row["LicenseStatus"], row["VLActivationType"]) == (1, 1), row
+    [entry] = [o for o in arranged["objects"] if o["name"] == NAME]
+    forest = lab.forest
+    assert forest is not None
+    forest.dc._run(
+        forest.dc.command([
+            "samba-tool", "dsacl", "set", f"--objectdn={entry['dn']}", "--sddl=(D;;RPLCLORC;;;DC)",
+            "-H", str(forest.dc.workdir / "private" / "sam.ldb"),
+        ])
+    )  # fmt: skip
+    denied = lab.call(_activate_member, lab, "pc22")
+    assert denied["LicenseStatus"] != 1, denied
+    assert denied["VLActivationType"] in (None, 0), denied
+    assert lab.call(lab.fleet.directory.objects_seen_by, f"pc22.{AD}") == []
+    assert [o["dn"] for o in lab.call(lab.fleet.directory.objects)] != []

@@ -23,7 +23,11 @@ And the client side (``activate_from_directory``), when a domain member activate
 key (GVLK): Windows 8 / 2012 and later whose activation type allows AD (VLActivationTypeEnabled
 0 or 1) read the forest's activation objects and activate for 180 days from one whose KMS IDs
 include the product's (MS-ADBACLIENT: "activated state for up to 180 days", the object compared
-with the local edition); without one they fall back to KMS, unless the type is AD only.
+with the local edition); without one they fall back to KMS, unless the type is AD only. They read
+as their own computer account (forest.py makes one per member machine), which the container and
+the objects grant read as an Authenticated User (older-windows-office-adba.md §4.2, §4.4): an ACL
+that denies the computer hides the objects, and the machine falls back as if there were none
+(MS-ADBACLIENT: "if the AD object cannot be retrieved", KMS).
 VLActivationType then says which one activated the product (1 AD, 2 KMS; MS-WMI81).
 """
 
@@ -137,7 +141,7 @@ def activate_from_directory(spp: SoftwareProtection, sku: LicenseSku, state: Key
     if not usable:
         return False
     wanted_id = uuid.UUID(kms_id(sku.token or "")).bytes_le
-    for entry in directory.objects():
+    for entry in directory.objects_seen_by(machine.fqdn):
         if wanted_id in entry.get("msSPP-KMSIds", []):
             state.grant(machine.clock.now(), ADBA_VALIDITY)
             state.activation_type = AD
