@@ -420,8 +420,8 @@ def test_a_french_client_is_read_without_its_caption_and_nothing_is_written(flee
 
 
 def test_how_each_product_was_activated_comes_in_the_same_requests(fleet):
-    """The ADBA properties ride in the product query (MS-WMI81): pc1's Windows, activated by
-    kms1, says so; a machine-wide activation type shows in kms_client once it is set."""
+    """The ADBA properties ride in the product query (MS-WMI81): pc1's Windows (Windows 11, not
+    activated yet) reports them; a machine-wide activation type shows in kms_client once set."""
     client = fleet["pc1"]
     session = session_for(client)
     info = gather(session, Options(), fleet.clock.now())
