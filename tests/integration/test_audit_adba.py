@@ -120,6 +120,7 @@ def test_the_client_names_the_object_it_activated_from(lab: Lab, arranged) -> No
 def test_the_report_says_what_activated_each_machine(lab: Lab, arranged, run_playbook, tmp_path):
     report_dir = tmp_path / "report"
     writes_before = {name: len(lab.writes(name)) for name in ("pc11", "pc7", "adm1", "out1")}
+    requests_before = {name: sum(lab.requests(name).values()) for name in ("pc11", "pc7")}
     run = run_playbook(
         lab,
         f"- name: The fleet report\n  ansible.builtin.import_playbook: {PLAYBOOK}\n",
@@ -132,6 +133,12 @@ def test_the_report_says_what_activated_each_machine(lab: Lab, arranged, run_pla
     )
     assert run.rc == 0, run.output
     report = json.loads((report_dir / "report.json").read_text())
+    # ADBA costs no request: pc11 (Windows 11) SLS, SLP (its ADBA properties in it), EnumValues
+    # with no value present; pc7 (Windows 7) the same three, a Get of the value present (its
+    # pinned KMS host) and the OSPP probe (ospp=auto), its product query without ADBA properties
+    spent = {n: sum(lab.requests(n).values()) - requests_before[n] for n in ("pc11", "pc7")}
+    print(f"kms_activation_info requests in the audit: {spent}")
+    assert spent == {"pc11": 3, "pc7": 5}, spent
     by = {m["name"]: m["activated_by"] for m in report["machines"]}
     assert by["pc11"]["kind"] == "adba"
     assert by["pc11"]["object"] == NAME
