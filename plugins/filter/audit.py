@@ -28,14 +28,18 @@ def audit_report(
     generated_at: Any = None,
     dns_server: Any = None,
     title: Any = None,
+    *,
+    adba_objects: Any = None,
 ) -> dict[str, Any]:
-    """The fleet report's model from each machine's kms_activation_info result and the SRV reads."""
+    """The fleet report's model from each machine's kms_activation_info result, the SRV reads
+    and, when given, the forest's activation objects."""
     return model.build(
         machines,
         srv,
         generated_at=str(generated_at) if generated_at else _now(),
         dns_server=str(dns_server) if dns_server else None,
         title=str(title) if title else "KMS activation audit",
+        adba_objects=adba_objects,
     )
 
 

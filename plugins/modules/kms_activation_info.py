@@ -223,6 +223,46 @@ kms_activation:
         is_kms_host:
           description: Whether this product carries a KMS host key (CSVLK).
           type: bool
+        adba_available:
+          description:
+            - Whether this product's Windows has Active Directory-Based Activation (Windows 8 /
+              Server 2012 and later, products in the Windows store). False on Windows 7 / Server
+              2008 R2 and older and for Office in OSPP, whose classes lack the properties below,
+              which are then not asked for.
+          type: bool
+        activation_type:
+          description:
+            - The activation types the product accepts (C(VLActivationTypeEnabled), set with
+              C(slmgr /act-type) or O(volact.kms.kms_client_setup_key#module:activation_type));
+              V(all), V(ad), V(kms) or V(token); null where ADBA is not available.
+          type: str
+          sample: all
+        activated_by:
+          description:
+            - How the licensed product was last activated (C(VLActivationType)), V(ad) from an
+              activation object in the forest, V(kms) from a KMS host (the C(pinned_host),
+              C(discovered_host) keys name it), V(token); null when it is not licensed or
+              activated otherwise (a MAK, a retail key).
+            - Where ADBA is not available, V(kms) for a licensed KMS client key (GVLK).
+          type: str
+          sample: ad
+        activation_object:
+          description:
+            - The activation object of an activation by V(ad), as Windows names it
+              (C(ADActivationObjectName), C(ADActivationObjectDN), C(ADActivationCsvlkSkuId),
+              C(ADActivationCsvlkPid)), with keys C(name), C(dn), C(sku_id) (the CSVLK's
+              activation ID) and C(extended_pid); null otherwise.
+          type: dict
+          sample:
+            name: WS2022 CSVLK
+            dn: CN=WS2022 CSVLK,CN=Activation Objects,CN=Microsoft SPP,CN=Services,...
+            sku_id: 8ab9bdd1-1f67-4997-82d9-8878520837d9
+            extended_pid: 03612-03858-000-000001-03-1033-17763.0000-2332019
+    adba_available:
+      description:
+        - Whether the machine's Windows has Active Directory-Based Activation (Windows 8 / Server
+          2012 and later), told by the service's version; it costs no request.
+      type: bool
     windows_problem:
       description: Why no primary Windows product could be chosen, when several rows qualify.
       type: str
@@ -315,6 +355,13 @@ kms_activation:
         renewal_interval:
           description: Minutes between renewals.
           type: int
+        activation_type:
+          description:
+            - The machine-wide activation type (C(slmgr /act-type) without an activation ID),
+              from the registry value C(VLActivationType) of the key in RV(kms_activation.registry);
+              V(all) when not set, null where ADBA is not available or the value is unreadable.
+            - Each product's own is in its C(activation_type).
+          type: str
     registry:
       description:
         - The KMS values under

@@ -164,7 +164,18 @@ options:
         only a KMS host, V(token) only token-based activation, V(all) any of them (Windows'
         default; the setting is cleared).
       - When not given, left as it is. With it, the results say which activation the product
-        used last (RV(kms_client.activated_by)) and from which activation object.
+        used last (RV(kms_client.activated_by)) and, after an Active Directory-Based
+        Activation, the activation object Windows names (RV(kms_client.activation_object),
+        RV(kms_client.activation_object_dn), RV(kms_client.activation_object_sku_id),
+        RV(kms_client.activation_object_extended_pid)).
+      - A machine-wide activation type (C(slmgr /act-type) without an activation ID) may override
+        the product's, or show in its setting; which one wins no source says. So when the
+        product's setting is not the wanted one, the machine-wide type is cleared too, and the
+        product keeps the only setting. A machine-wide type that the product's setting does not
+        show cannot be seen, and is left as it is.
+      - For a whole fleet, M(volact.kms.kms_activation_info) reports the activation type of each
+        product and how it was activated, and the fleet report of C(playbooks/audit.yml) counts
+        the machines activated by Active Directory and by a KMS host.
       - Windows 8 / Server 2012 and later; on older Windows only V(all) is accepted (there is
         nothing to set).
     type: str
@@ -327,9 +338,27 @@ kms_client:
       type: str
       sample: ad
     activation_object:
-      description: The activation object it activated from, when V(ad).
+      description: The activation object it activated from, when V(ad) (C(ADActivationObjectName)).
       type: str
       sample: WS2022 CSVLK
+    activation_object_dn:
+      description:
+        - The activation object's distinguished name (C(ADActivationObjectDN)), when the last
+          activation was V(ad); null otherwise.
+      type: str
+      sample: CN=WS2022,CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration,DC=ad
+    activation_object_sku_id:
+      description:
+        - The activation ID (SKU ID) of the CSVLK in that object (C(ADActivationCsvlkSkuId)), when
+          the last activation was V(ad); null otherwise.
+      type: str
+      sample: 8ab9bdd1-1f67-4997-82d9-8878520837d9
+    activation_object_extended_pid:
+      description:
+        - The extended PID of the CSVLK in that object (C(ADActivationCsvlkPid), C(slmgr /dlv)'s
+          "AO extended PID"), when the last activation was V(ad); null otherwise.
+      type: str
+      sample: 03612-03858-000-000001-03-1033-17763.0000-2332019
     discovered_host:
       description: The KMS host the client last found in DNS, if any.
       type: str

@@ -193,6 +193,9 @@ def test_the_json_report_says_what_the_fleet_is(audit):
         "kms_hosts": 2,
         "standby_kms_hosts": 1,
         "srv_domains": 4,
+        "activated_by_adba": 0,  # no forest here (test_audit_adba.py has one)
+        "activated_by_kms": 1,
+        "adba_objects": None,  # kms_audit_adba_objects not given
     }
     states = {s["state"]: s["machines"] for s in report["states"]}
     assert states == {

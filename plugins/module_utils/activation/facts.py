@@ -13,10 +13,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from ansible_collections.volact.kms.plugins.module_utils.licensing.channels import ChannelKind
 from ansible_collections.volact.kms.plugins.module_utils.windows import hresult
 from ansible_collections.volact.kms.plugins.module_utils.windows.spp import Product, Service
 
 MINUTES_PER_DAY = 1440
+# VLActivationTypeEnabled / VLActivationType (older-windows-office-adba.md §4.4; MS-WMI81)
+TYPE_NAMES = {0: "all", 1: "ad", 2: "kms", 3: "token"}
 
 # SoftwareLicensingService request counters (wsman-wire.md §4.1) under report-friendly names.
 REQUEST_COUNTERS = {
@@ -95,7 +98,55 @@ def product_facts(product: Product, now: dt.datetime) -> dict[str, Any]:
         "discovered_port": product.discovered_port,
         "current_count": product.current_count,
         "required_count": product.required_count,
+        **adba_facts(product),
     }
+
+
+def adba_facts(product: Product) -> dict[str, Any]:
+    """How the product was activated and which activation types it accepts.
+
+    From Windows 8 / 2012 on the product row says it: ``VLActivationType`` (last success: 1 AD,
+    2 KMS, 3 token), ``VLActivationTypeEnabled`` (0 any) and, after an AD activation, the
+    object's name, DN, CSVLK SKU ID and extended PID (MS-WMI81; slmgr /dlv shows them when
+    VLActivationType is 1, SLMGR10 DisplayADClientInformation). Older Windows has none of them
+    and no ADBA: a licensed KMS client (GVLK) there activated from a KMS host."""
+    row = product.adba
+    if row is None:
+        by_kms = product.licensed and product.channel.kind is ChannelKind.GVLK
+        return {
+            "adba_available": False,
+            "activation_type": None,
+            "activated_by": "kms" if by_kms else None,
+            "activation_object": None,
+        }
+    enabled, last = row.get("VLActivationTypeEnabled"), row.get("VLActivationType")
+    by = TYPE_NAMES.get(last) if product.licensed and isinstance(last, int) else None
+    found = None
+    if by == "ad":
+        found = {
+            "name": row.get("ADActivationObjectName") or None,
+            "dn": row.get("ADActivationObjectDN") or None,
+            "sku_id": row.get("ADActivationCsvlkSkuId") or None,
+            "extended_pid": row.get("ADActivationCsvlkPid") or None,
+        }
+    return {
+        "adba_available": True,
+        "activation_type": TYPE_NAMES.get(enabled if isinstance(enabled, int) else 0),
+        "activated_by": by,
+        "activation_object": found,
+    }
+
+
+def machine_activation_type(registry: Mapping[str, Any] | None) -> str | None:
+    """The machine-wide activation type from the registry section (VLActivationType at the key's
+    root, activation/registry.py); "all" when absent, None when unreadable."""
+    if registry is None or registry.get("problem"):
+        return None
+    value = (registry.get("kms_values") or {}).get("VLActivationType") or {}
+    if not value.get("present"):
+        return "all"
+    data = value.get("data")
+    return TYPE_NAMES.get(data) if isinstance(data, int) and not value.get("problem") else None
 
 
 def kms_host_facts(service: Service) -> dict[str, Any] | None:
@@ -135,6 +186,10 @@ def kms_client_facts(service: Service, registry: Mapping[str, Any] | None = None
         "discovered_port": service.discovered_port,
         "activation_interval": service.activation_interval,
         "renewal_interval": service.renewal_interval,
+        # slmgr /act-type without an activation ID; Windows 8 / 2012 and later only
+        "activation_type": (
+            machine_activation_type(registry) if service.surface.adba_properties else None
+        ),
     }
 
 

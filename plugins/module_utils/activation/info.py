@@ -7,7 +7,8 @@ Requests, in order (each class is read with one WQL query):
 1. ``SoftwareLicensingService``: host or client settings, KMS host statistics (1 request,
    ``SELECT *``: its Version tells the Windows version, windows/versions.py);
 2. ``SoftwareLicensingProduct``: the Windows and Office rows with a key, with the properties this
-   version has (1 request);
+   version has, Active Directory-Based Activation's among them from Windows 8 / 2012 on (1
+   request: how each product was activated costs nothing more);
 3. ``StdRegProv.EnumValues`` on the SoftwareProtectionPlatform key (``…\\SL`` on Windows Vista /
    Server 2008; 1 request), then one ``Get…Value`` per relevant value present: StdRegProv has no
    way to read several at once;
@@ -158,7 +159,8 @@ def gather(session: CimSession, options: Options, now: dt.datetime) -> dict[str,
     (UTC): it dates the report, anchors the event window and turns grace minutes into a date."""
     service = spp.read_service(session)
     surface = service.surface  # the product properties and the registry key of this Windows
-    products = spp.read_products(session, (spp.WINDOWS_APP_ID, *spp.OFFICE_APP_IDS), surface)
+    apps = (spp.WINDOWS_APP_ID, *spp.OFFICE_APP_IDS)
+    products = spp.read_products(session, apps, surface, adba=True)
     windows, problem, office, others = _products(products, now)
     office = [{**entry, "license_service": "spp"} for entry in office]
     ospp, ospp_office, ospp_problem = _ospp(session, options, service, now)
@@ -180,6 +182,7 @@ def gather(session: CimSession, options: Options, now: dt.datetime) -> dict[str,
         "is_kms_host": service.is_kms_host,
         "kms_host": kms_host_facts(service),
         "kms_client": kms_client_facts(service, registry),
+        "adba_available": surface.adba_properties != (),
         "registry": registry,
         "events": events,
     }

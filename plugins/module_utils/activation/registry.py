@@ -26,6 +26,7 @@ from ansible_collections.volact.kms.plugins.module_utils.wsman.session import Ci
 
 PATH = f"HKLM\\{SPP_KEY}"
 PUBLISH_LIST = "DnsDomainPublishList"
+ACTIVATION_TYPE = "VLActivationType"
 
 # Value -> the type Microsoft documents (kms-facts.md §2.2). BackupProductKeyDefault is left out
 # on purpose: it holds a full product key. KeyManagementServiceLookupDomain is the lab's name for
@@ -42,6 +43,11 @@ DOCUMENTED_TYPES: Mapping[str, str] = {
     "UserOperations": "REG_DWORD",
     "VLActivationInterval": "REG_DWORD",
     "VLRenewalInterval": "REG_DWORD",
+    # The machine-wide activation type (slmgr /act-type without an ID). kms-facts.md §2.2
+    # documents VLActivationType under <AppID>\<SKUID>; at the key's root like the machine-wide
+    # KeyManagementServiceName beside its per-SKU copy is inferred, UNCONFIRMED. Read only when
+    # the listing has it, so a machine without it costs no request.
+    ACTIVATION_TYPE: "REG_DWORD",
 }
 # Types this module reads back (Registry.get has a getter for each).
 READABLE = frozenset({"REG_SZ", "REG_DWORD", "REG_MULTI_SZ"})

@@ -13,6 +13,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
+from ansible_collections.volact.kms.plugins.module_utils.audit import adba
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
 from ansible_collections.volact.kms.plugins.module_utils.windows import hresult
 
@@ -98,9 +99,19 @@ def product_view(product: Mapping[str, Any]) -> dict[str, Any]:
         "grace_days": product.get("grace_days"),
         "grace_expires": _text(product.get("grace_expires")),
         "is_kms_host": bool(product.get("is_kms_host")),
+        "activation_type": _text(product.get("activation_type")),
+        "activated_by": _text(product.get("activated_by")),
+        "activation_object": _object(product.get("activation_object")),
         "current_count": product.get("current_count"),
         "required_count": product.get("required_count"),
     }
+
+
+def _object(found: object) -> dict[str, Any] | None:
+    """The activation object a product names (kms_activation_info), its four keys only."""
+    if not isinstance(found, Mapping):
+        return None
+    return {key: _text(found.get(key)) for key in ("name", "dn", "sku_id", "extended_pid")}
 
 
 def product_state(product: Mapping[str, Any] | None) -> str:
@@ -168,6 +179,7 @@ def _base(name: str, address: str | None, domain: str | None) -> dict[str, Any]:
         "kms_machine": None,
         "publish_list": [],
         "kms_service": None,
+        "activated_by": adba.activated_by(None, None),
         "attention": [],
         "severity": None,
     }
@@ -249,6 +261,7 @@ def machine_view(
         lookup_domain=str(lookup).rstrip(".").lower() if lookup else None,
         publish_list=_publish_list(facts),
         kms_service=_kms_service(facts),
+        activated_by=adba.activated_by(windows, None if facts.get("is_kms_host") else host),
     )
     view["attention"] = [
         finding(

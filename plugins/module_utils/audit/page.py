@@ -148,6 +148,7 @@ def view(model: Mapping[str, Any]) -> dict[str, Any]:
         "kms_hosts": tables.kms_host_rows(model["kms_hosts"]),
         "standby_notes": tables.standby_notes(model["kms_hosts"]),
         "srv": tables.srv_view(model["srv"]),
+        "adba": tables.adba_view(model),
         "editions": tables.edition_rows(model["editions"]),
         "machines": tables.machine_rows(model["machines"], standby),
         "thresholds": {

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ansible_collections.volact.kms.plugins.module_utils.audit import adba
 from ansible_collections.volact.kms.plugins.module_utils.audit.hosts import (
     THRESHOLDS,
     kms_hosts,
@@ -197,11 +198,13 @@ def build(
     generated_at: str | None = None,
     dns_server: str | None = None,
     title: str = "KMS activation audit",
+    adba_objects: object = None,
 ) -> dict[str, Any]:
     """The report's model. ``machines``: ``[{name, address, result}]`` or ``{name: result}``,
     each result as ``kms_activation_info`` registered it (failed and unreachable ones included);
     ``srv``: the ``kms_srv_record`` read results per domain (a loop's ``results``, or a mapping
-    domain → result), or None when DNS was not read."""
+    domain → result), or None when DNS was not read; ``adba_objects``: the forest's activation
+    objects (``kms_adba_object_info``'s ``objects``), or None when they were not read."""
     views = [
         machine_view(name, address, result, domain)
         for name, address, result, domain in _pairs(machines)
@@ -223,6 +226,7 @@ def build(
     attention = _attention(views, [f for f in fleet_findings if f["machine"] is None])
     states = state_counts(views)
     collected = [v["collected_at"] for v in views if v["collected_at"]]
+    forest = adba.section(adba_objects, views)
     model = {
         "format": FORMAT,
         "title": title,
@@ -239,6 +243,8 @@ def build(
             "kms_hosts": sum(1 for h in hosts if h["audited"]),
             "standby_kms_hosts": sum(1 for h in hosts if h["standby"]),
             "srv_domains": len(domains),
+            **adba.counts(views),
+            "adba_objects": len(forest["objects"]) if forest["read"] else None,
         },
         "states": [
             {
@@ -252,6 +258,7 @@ def build(
         "attention": attention,
         "kms_hosts": hosts,
         "srv": {"server": dns_server, "read": srv is not None, "domains": domains},
+        "adba": forest,
         "editions": _editions(views),
         "machines": views,
     }

@@ -34,6 +34,7 @@ BADGE_KINDS = (
     "error",
     "not_audited",
     "standby",
+    "adba",
 )
 # A threshold's product name up to this long is one phrase on one line (Windows client OS).
 SHORT_NAME = 24
@@ -231,6 +232,40 @@ def _kms_host(machine: Mapping[str, Any], standby: set[str]) -> tuple[object, li
     return host, [SOURCE_WORDS.get(str(machine["kms_host_source"]), machine["kms_host_source"])]
 
 
+def _activated_by(machine: Mapping[str, Any]) -> dict[str, Any]:
+    """The machine's "Activated by": the activation object or the KMS host (audit/adba.py)."""
+    found = machine.get("activated_by") or {}
+    kind = found.get("kind")
+    text = None
+    if kind is None:
+        text = "not activated" if not (machine["windows"] or {}).get("licensed") else "other"
+    return {
+        "kind": kind,
+        "object": found.get("object"),
+        "dn": found.get("dn"),
+        "host": found.get("host") or "host not known",
+        "text": text,
+    }
+
+
+def adba_view(model: Mapping[str, Any]) -> dict[str, Any]:
+    """The ADBA section: the counts, and the forest's objects when they were given."""
+    summary = model["summary"]
+    forest = model.get("adba") or {"read": False, "objects": [], "unknown": []}
+    by_adba, by_kms = summary.get("activated_by_adba", 0), summary.get("activated_by_kms", 0)
+    return {
+        "by_adba": by_adba,
+        "by_kms": by_kms,
+        "other": summary["machines"] - by_adba - by_kms,
+        "read": bool(forest.get("read")),
+        "objects": [
+            {**entry, "machines": ", ".join(entry.get("machines") or [])}
+            for entry in forest.get("objects") or []
+        ],
+        "unknown": ", ".join(forest.get("unknown") or []),
+    }
+
+
 def machine_rows(
     machines: Sequence[Mapping[str, Any]], standby: Iterable[str] = ()
 ) -> list[dict[str, Any]]:
@@ -258,6 +293,7 @@ def machine_rows(
                 # Why a machine was not audited, in short: the finding above has the message.
                 "problem": ([f["code"] for f in machine["attention"]] or ["not_audited"])[0],
                 "key": windows.get("partial_product_key") if windows else None,
+                "activated_by": _activated_by(machine),
                 "kms_host": host,
                 "via": via,
                 "office": [

@@ -11,33 +11,40 @@ in force as ``VLActivationTypeEnabled`` and which one activated it last as ``VLA
 ``ADActivationObjectName`` (MS-WMI81). All of it exists from Windows 8 / Server 2012 on.
 
 The setting is made on the product that holds the KMS client key after this run (after the GVLK
-is installed, before Activate), so it applies to the product that activates; the machine-wide
-form (on SoftwareLicensingService) is not used because no source says whether a product's
-``VLActivationTypeEnabled`` shows it. Read with one query of that product, only when the task
-manages the setting.
+is installed, before Activate), so it applies to the product that activates. ``slmgr /act-type``
+without an activation ID sets a machine-wide type on SoftwareLicensingService; no source says
+which of the two wins, nor whether the product's ``VLActivationTypeEnabled`` shows the
+machine-wide one (the lab serves each answer: variant ``act_type_precedence``). So when the
+product's value is not the wanted one, the machine-wide type is cleared first
+(``SoftwareLicensingService.ClearVLActivationTypeEnabled``, idempotent), then the product's is
+set: afterwards only the product's own setting is left, whatever the precedence, and the next run
+reads the wanted value (a product that showed another value only because of the machine-wide one
+converges too). Read with one query of that product, only when the task manages the setting;
+the change costs one request more (the clear).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ansible_collections.volact.kms.plugins.module_utils.errors import KmsError
-from ansible_collections.volact.kms.plugins.module_utils.windows.spp import PRODUCT_CLASS
-from ansible_collections.volact.kms.plugins.module_utils.windows.versions import MODERN
+from ansible_collections.volact.kms.plugins.module_utils.windows.spp import (
+    PRODUCT_CLASS,
+    SERVICE_CLASS,
+)
+from ansible_collections.volact.kms.plugins.module_utils.windows.versions import (
+    ADBA_PRODUCT_PROPERTIES,
+    MODERN,
+)
 from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import WsmanFault
 from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 
 TYPES = {"all": 0, "ad": 1, "kms": 2, "token": 3}
 NAMES = {value: name for name, value in TYPES.items()}
-PROPERTIES = ("ID", "VLActivationTypeEnabled", "VLActivationType", "ADActivationObjectName")
-_TYPES = {
-    "ID": "string",
-    "VLActivationTypeEnabled": "uint32",
-    "VLActivationType": "uint32",
-    "ADActivationObjectName": "string",
-}
+PROPERTIES = ("ID", *ADBA_PRODUCT_PROPERTIES)
+_TYPES = {name: "uint32" if name.startswith("VL") else "string" for name in PROPERTIES}
 _GUID = re.compile(r"[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 
 
@@ -46,13 +53,26 @@ class TypeState:
     enabled: int  # 0: any
     last: int | None  # VLActivationType: None when never activated
     ad_object: str | None
+    ad_dn: str | None = None  # ADActivationObjectDN
+    ad_sku_id: str | None = None  # ADActivationCsvlkSkuId: the CSVLK's SKU (activation) ID
+    ad_pid: str | None = None  # ADActivationCsvlkPid: the CSVLK's extended PID
 
     def facts(self) -> dict[str, Any]:
+        by_ad = self.last == TYPES["ad"]
         return {
             "activation_type": NAMES.get(self.enabled, str(self.enabled)),
             "activated_by": NAMES.get(self.last) if self.last else None,
             "activation_object": self.ad_object or None,
+            # Windows keeps the last AD activation's object; shown only while AD is the last
+            "activation_object_dn": self.ad_dn if by_ad else None,
+            "activation_object_sku_id": self.ad_sku_id if by_ad else None,
+            "activation_object_extended_pid": self.ad_pid if by_ad else None,
         }
+
+
+def _text(row: Any, name: str) -> str | None:
+    value = row.get(name)
+    return value if isinstance(value, str) and value else None
 
 
 def read(session: CimSession, product_id: str) -> TypeState:
@@ -66,8 +86,20 @@ def read(session: CimSession, product_id: str) -> TypeState:
     return TypeState(
         enabled=int(enabled) if isinstance(enabled, int) else 0,
         last=int(last) if isinstance(last, int) and last else None,
-        ad_object=row.get("ADActivationObjectName") or None,
+        ad_object=_text(row, "ADActivationObjectName"),
+        ad_dn=_text(row, "ADActivationObjectDN"),
+        ad_sku_id=_text(row, "ADActivationCsvlkSkuId"),
+        ad_pid=_text(row, "ADActivationCsvlkPid"),
     )
+
+
+def clear_machine_wide(session: CimSession, version: str) -> None:
+    """``slmgr /act-type 0`` without an activation ID: no machine-wide type left to mask or
+    override the product's (module docstring). SoftwareLicensingService's key is Version."""
+    result = session.invoke(
+        SERVICE_CLASS, "ClearVLActivationTypeEnabled", None, {"Version": version}
+    )
+    _check("ClearVLActivationTypeEnabled", result.return_value)
 
 
 def apply(session: CimSession, product_id: str, wanted: int) -> None:
@@ -86,10 +118,14 @@ def apply(session: CimSession, product_id: str, wanted: int) -> None:
             PRODUCT_CLASS, "ClearVLActivationTypeEnabled", None, {"ID": product_id}
         )
         method = "ClearVLActivationTypeEnabled"
-    if result.return_value:
+    _check(method, result.return_value)
+
+
+def _check(method: str, value: int | None) -> None:
+    if value:
         raise WsmanFault(
-            message=f"{method} answered ReturnValue {result.return_value}",
-            hresult_code=result.return_value & 0xFFFFFFFF,
+            message=f"{method} answered ReturnValue {value}",
+            hresult_code=value & 0xFFFFFFFF,
         )
 
 
@@ -109,9 +145,10 @@ def manage(session: CimSession, outcome: Any, product: Any, *, after: bool = Fal
             outcome.changed = True  # the new key's product gets it
         return
     before = read(session, product.id)
-    outcome.activation_type = (before, TypeState(wanted, before.last, before.ad_object))
+    outcome.activation_type = (before, replace(before, enabled=wanted))
     if before.enabled == wanted:
         return
     outcome.changed = True
     if not outcome.check_mode:
+        clear_machine_wide(session, outcome.reading.service.version)
         apply(session, product.id, wanted)

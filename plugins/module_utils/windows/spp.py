@@ -79,6 +79,13 @@ PRODUCT_TYPES: Mapping[str, str] = {
     "DiscoveredKeyManagementServiceMachinePort": "uint32",
     "VLActivationInterval": "uint32",
     "VLRenewalInterval": "uint32",
+    # Windows 8 / 2012 and later (versions.ADBA_PRODUCT_PROPERTIES; MS-WMI81)
+    "VLActivationTypeEnabled": "uint32",
+    "VLActivationType": "uint32",
+    "ADActivationObjectName": "string",
+    "ADActivationObjectDN": "string",
+    "ADActivationCsvlkPid": "string",
+    "ADActivationCsvlkSkuId": "string",
 }
 
 SERVICE_TYPES: Mapping[str, str] = {
@@ -135,6 +142,9 @@ class Product:
     discovered_port: int | None
     current_count: int | None
     required_count: int | None
+    # The ADBA properties as read (versions.ADBA_PRODUCT_PROPERTIES), when the read asked for
+    # them; None otherwise, and always on Windows 7 / 2008 R2 and older, which lack them.
+    adba: Mapping[str, Any] | None = field(default=None, compare=False)
 
     @property
     def status_name(self) -> str:
@@ -157,7 +167,10 @@ class Product:
         return (self.partial_key or "").upper() == key.partial
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Product:
+    def from_row(cls, row: Mapping[str, Any], adba: Iterable[str] = ()) -> Product:
+        """``adba``: the ADBA properties the query named (empty: not asked)."""
+        names = tuple(adba)
+
         def text(name: str) -> str | None:
             value = row.get(name)
             return value if isinstance(value, str) and value else None
@@ -182,6 +195,7 @@ class Product:
             discovered_port=row.get("DiscoveredKeyManagementServiceMachinePort") or None,
             current_count=_count(row.get("KeyManagementServiceCurrentCount")),
             required_count=_count(row.get("RequiredClientCount")),
+            adba={name: row.get(name) for name in names} if names else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -217,13 +231,18 @@ def _count(value: Any) -> int | None:
 
 
 def products_wql(
-    application_ids: Iterable[str] = (WINDOWS_APP_ID,), surface: Surface = MODERN
+    application_ids: Iterable[str] = (WINDOWS_APP_ID,),
+    surface: Surface = MODERN,
+    *,
+    adba: bool = False,
 ) -> str:
     """The products with a key installed, as slmgr.vbs selects them (``PartialProductKey <>
-    null``), for the given applications, naming only the properties ``surface`` has."""
+    null``), for the given applications, naming only the properties ``surface`` has; with
+    ``adba`` also its ADBA properties (none before Windows 8: the query stays the same there)."""
     ids = " OR ".join(f"ApplicationID = {quote_wql(app)}" for app in application_ids)
+    names = (*surface.product_properties, *(surface.adba_properties if adba else ()))
     return (
-        f"SELECT {', '.join(surface.product_properties)} FROM {PRODUCT_CLASS} "
+        f"SELECT {', '.join(names)} FROM {PRODUCT_CLASS} "
         f"WHERE PartialProductKey IS NOT NULL AND ({ids})"
     )
 
@@ -237,11 +256,15 @@ def read_products(
     session: CimSession,
     application_ids: Iterable[str] = (WINDOWS_APP_ID,),
     surface: Surface = MODERN,
+    *,
+    adba: bool = False,
 ) -> list[Product]:
-    """The keyed products (one request), with the properties ``surface`` has."""
-    wql = products_wql(application_ids, surface)
-    types = {name: PRODUCT_TYPES[name] for name in surface.product_properties}
-    return [Product.from_row(row) for row in session.query(wql, types=types)]
+    """The keyed products (one request), with the properties ``surface`` has; ``adba``: with
+    the ADBA properties too, in the same request (kms_activation_info)."""
+    wql = products_wql(application_ids, surface, adba=adba)
+    extra = surface.adba_properties if adba else ()
+    types = {name: PRODUCT_TYPES[name] for name in (*surface.product_properties, *extra)}
+    return [Product.from_row(row, extra) for row in session.query(wql, types=types)]
 
 
 def primary_windows_product(products: Sequence[Product]) -> Product | None:

@@ -84,6 +84,18 @@ _REQUESTS = tuple(
         "Notification",
     )
 )
+# Active Directory-Based Activation on each product row: the activation type in force and the
+# last one used, the activation object's name and DN, its CSVLK's extended PID and SKU ID (§1.4:
+# MS-WMI81, GO-WMI); Windows 8 / Server 2012 and later only (MS-SLP7 lists none of them).
+ADBA_PRODUCT_PROPERTIES = (
+    "VLActivationTypeEnabled",
+    "VLActivationType",
+    "ADActivationObjectName",
+    "ADActivationObjectDN",
+    "ADActivationCsvlkPid",
+    "ADActivationCsvlkSkuId",
+)
+
 # SoftwareLicensingService properties this collection uses, per version (§1.2).
 _SERVICE_VISTA = frozenset(
     {
@@ -136,6 +148,9 @@ _METHODS_MODERN = _METHODS_WIN7 | {
     # Active Directory-Based Activation, Windows 8 / Server 2012 and later (slmgr
     # /ad-activation-online; older-windows-office-adba.md §4.1, §4.3; MS-WMI81).
     "DoActiveDirectoryOnlineActivation",
+    # the machine-wide activation type (slmgr /act-type without an activation ID), cleared by
+    # client/activation_type.py when it changes the product's (§1.3, §1.6; MS-WMI81)
+    "ClearVLActivationTypeEnabled",
 }
 # SoftwareLicensingProduct methods this collection calls: on every version (§1.5).
 PRODUCT_METHODS = frozenset({"Activate", "UninstallProductKey"})
@@ -156,6 +171,7 @@ class Surface:
     spp_service: str  # the licensing service's name for Win32_Service
     service_label: str  # how messages name that service
     publish_priority_weight: bool  # DnsDomainPublishList entries take priority and weight
+    adba_properties: tuple[str, ...] = ()  # the product's ADBA properties: none before Windows 8
 
     def __str__(self) -> str:
         return self.name
@@ -200,6 +216,7 @@ MODERN = Surface(
     spp_service="sppsvc",
     service_label="Software Protection service (sppsvc)",
     publish_priority_weight=True,
+    adba_properties=ADBA_PRODUCT_PROPERTIES,
 )
 SURFACES = (VISTA, WIN7, MODERN)
 

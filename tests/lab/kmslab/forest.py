@@ -41,6 +41,8 @@ class LabForest:
     dc: SambaDC = field(init=False)
     ports: dict[int, int] = field(default_factory=dict)
     reader_password: str = field(default_factory=lambda: f"Rd-{secrets.token_hex(6)}-Lab9")
+    # Member machines' computer accounts, made on first use: short name -> (DN, password)
+    computers: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def start(self) -> LabForest:
         chain = self.ca.server_cert_path(self.fqdn, LISTEN)
@@ -101,13 +103,45 @@ class LabForest:
 
     def connect(self, caller: Caller) -> ldap3.Connection:
         """A connection bound (simple bind, inside TLS) as ``caller``; errors raise."""
+        return self._bind(*self.account(caller))
+
+    def _bind(self, user: str, password: str) -> ldap3.Connection:
         server = ldap3.Server(
             LISTEN, port=self.ldaps_port, use_ssl=True, tls=self.tls(), get_info=ldap3.NONE
         )
-        user, password = self.account(caller)
         return ldap3.Connection(
             server, user=user, password=password, auto_bind=True, raise_exceptions=True
         )
+
+    def computer_account(self, host: str) -> tuple[str, str]:
+        """The member machine's computer account (``CN=<NAME>,CN=Computers``, sAMAccountName
+        ``<NAME>$``, userAccountControl WORKSTATION_TRUST_ACCOUNT), made over LDAPS the first
+        time it is asked for; one per machine, as each domain member has its own. Creating one
+        costs one LDAP add (milliseconds), so no account is shared."""
+        name = host.split(".", 1)[0].upper()[:15]  # the NetBIOS computer name
+        if name not in self.computers:
+            dn = f"CN={name},CN=Computers,{self.dc.base_dn}"
+            password = f"Pc-{secrets.token_hex(12)}-Lab9"
+            connection = self.connect(Caller.ENTERPRISE_ADMIN)
+            try:
+                connection.add(
+                    dn,
+                    ["top", "person", "organizationalPerson", "user", "computer"],
+                    {
+                        "sAMAccountName": f"{name}$",
+                        "userAccountControl": 0x1000,  # WORKSTATION_TRUST_ACCOUNT
+                        "dNSHostName": host,
+                        "unicodePwd": f'"{password}"'.encode("utf-16-le"),
+                    },
+                )
+            finally:
+                connection.unbind()
+            self.computers[name] = (dn, password)
+        return self.computers[name]
+
+    def connect_computer(self, host: str) -> ldap3.Connection:
+        """A connection bound as the member machine's computer account (``host``: its FQDN)."""
+        return self._bind(*self.computer_account(host))
 
     def settings(self) -> dict[str, Any]:
         """What a playbook needs to reach the forest (``active-directory.yml``)."""

@@ -175,6 +175,8 @@ class Lab:
             second_hop_hresult=int(self.variants["adba_second_hop"], 16),
             default_acl=self.forest.default_acl,
         )
+        # Members read activation objects as their own computer accounts (model/adba.py).
+        self.fleet.directory.computer_connect = self.forest.connect_computer
 
     def stop(self) -> None:
         if self.forest is not None:

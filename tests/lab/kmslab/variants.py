@@ -28,7 +28,8 @@ class Variant:
     meaning: str  # what the switch changes, one line
     source: str  # where the default comes from; starts with "unconfirmed" where nothing settles it
     # "windows": every Windows module runs under each value (test_variants.py); "adba": only
-    # Active Directory-Based Activation reads it (test_kms_adba_object.py runs each value)
+    # Active Directory-Based Activation reads it (test_kms_adba_object.py runs each value);
+    # "act_type": only the activation type reads it (test_activation_type.py runs each value)
     scope: str = "windows"
 
     @property
@@ -153,6 +154,22 @@ CATALOG: tuple[Variant, ...] = (
         "unconfirmed: ADSI maps LDAP operationsError to 0x80072020 (HRESULT_FROM_WIN32 8224), "
         "what an unauthenticated bind meets in Active Directory; no capture of the SPP method",
         scope="adba",
+    ),
+    Variant(
+        "act_type_precedence",
+        ("product", "product_own", "machine"),
+        "product",
+        "a product's activation type (SetVLActivationTypeEnabled on the product, slmgr /act-type "
+        "with an activation ID) beside the machine-wide one (on SoftwareLicensingService, "
+        "/act-type without an ID): the product's wins and its VLActivationTypeEnabled shows the "
+        "one in force; the product's wins but the property shows only the product's own (0 when "
+        "it has none); or the machine-wide one wins and the property shows it",
+        "unconfirmed: MS-WMI81 and GO-WMI name the property and the methods on both classes, "
+        "SLMGR10 calls them with or without an ID (older-windows-office-adba.md §1.3-§1.6, §4.4); "
+        "no source says which one wins or what the product's property shows when both are set. "
+        "The default is the per-product override of /skms <host> <activation ID> (kms-facts.md "
+        "§2.1)",
+        scope="act_type",
     ),
 )
 

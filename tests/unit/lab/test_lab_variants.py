@@ -40,7 +40,7 @@ def test_a_wrong_variant_is_refused_naming_the_fix(item: str, message: str) -> N
 
 
 def test_the_matrix_holds_every_other_value_once() -> None:
-    pairs = matrix() + matrix("adba")
+    pairs = matrix() + matrix("adba") + matrix("act_type")
     assert len(pairs) == sum(len(v.values) - 1 for v in CATALOG)
     assert all(value != BY_NAME[name].default for name, value in pairs)
     assert {BY_NAME[name].scope for name, _value in matrix()} == {"windows"}

@@ -23,7 +23,11 @@ And the client side (``activate_from_directory``), when a domain member activate
 key (GVLK): Windows 8 / 2012 and later whose activation type allows AD (VLActivationTypeEnabled
 0 or 1) read the forest's activation objects and activate for 180 days from one whose KMS IDs
 include the product's (MS-ADBACLIENT: "activated state for up to 180 days", the object compared
-with the local edition); without one they fall back to KMS, unless the type is AD only.
+with the local edition); without one they fall back to KMS, unless the type is AD only. They read
+as their own computer account (forest.py makes one per member machine), which the container and
+the objects grant read as an Authenticated User (older-windows-office-adba.md §4.2, §4.4): an ACL
+that denies the computer hides the objects, and the machine falls back as if there were none
+(MS-ADBACLIENT: "if the AD object cannot be retrieved", KMS).
 VLActivationType then says which one activated the product (1 AD, 2 KMS; MS-WMI81).
 """
 
@@ -98,11 +102,28 @@ def online_activation(spp: SoftwareProtection, text: str, name: str) -> int:
     return 0
 
 
-def activation_type(spp: SoftwareProtection, sku: LicenseSku) -> int:
-    """VLActivationTypeEnabled in force for a product: its own, else the machine's, else 0."""
+def _settings(spp: SoftwareProtection, sku: LicenseSku) -> tuple[int, int]:
+    """(the product's own VLActivationTypeEnabled, the machine-wide one); 0 where none is set."""
     product = spp.product_clients.get(sku.id)
     own = product.activation_type if product else None
-    return own or spp.client.activation_type or 0
+    return own or 0, spp.client.activation_type or 0
+
+
+def activation_type(spp: SoftwareProtection, sku: LicenseSku) -> int:
+    """The activation type in force for a product (0 any). Which of the product's own setting
+    and the machine-wide one wins is settled by no source: the variant act_type_precedence."""
+    own, machine_wide = _settings(spp, sku)
+    if spp.machine.variants["act_type_precedence"] == "machine":
+        return machine_wide or own
+    return own or machine_wide
+
+
+def shown_activation_type(spp: SoftwareProtection, sku: LicenseSku) -> int:
+    """What the product's VLActivationTypeEnabled says (MS-WMI81 "1 AD, 2 KMS, 3 Token; blank/0
+    all"): the type in force, or under act_type_precedence=product_own the product's own only."""
+    if spp.machine.variants["act_type_precedence"] == "product_own":
+        return _settings(spp, sku)[0]
+    return activation_type(spp, sku)
 
 
 def activate_from_directory(spp: SoftwareProtection, sku: LicenseSku, state: KeyState) -> bool:
@@ -120,7 +141,7 @@ def activate_from_directory(spp: SoftwareProtection, sku: LicenseSku, state: Key
     if not usable:
         return False
     wanted_id = uuid.UUID(kms_id(sku.token or "")).bytes_le
-    for entry in directory.objects():
+    for entry in directory.objects_seen_by(machine.fqdn):
         if wanted_id in entry.get("msSPP-KMSIds", []):
             state.grant(machine.clock.now(), ADBA_VALIDITY)
             state.activation_type = AD

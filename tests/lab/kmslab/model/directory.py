@@ -86,6 +86,10 @@ def kms_id(product: str) -> str:
 class Directory:
     """The lab forest: its DNS name, and LDAP connections bound as each kind of caller."""
 
+    # A connection bound as a member machine's own computer account (forest.py), given its
+    # FQDN: what the machine's SPP reads activation objects with (model/adba.py).
+    computer_connect: Callable[[str], ldap3.Connection] | None = None
+
     def __init__(
         self,
         domain: str,
@@ -162,5 +166,33 @@ class Directory:
                 {"dn": entry.entry_dn, **entry.entry_attributes_as_dict}
                 for entry in connection.entries
             ]
+        finally:
+            connection.unbind()
+
+    def objects_seen_by(self, machine: str) -> list[dict[str, Any]]:
+        """The activation objects ``machine`` (an FQDN) can read with its computer account, as
+        a domain member's Software Protection service reads them: by the computer's own logon,
+        whom the container and the objects grant read as an Authenticated User
+        (older-windows-office-adba.md §4.2, §4.4). An ACL that denies it hides them (an LDAP
+        search returns only what the caller may see); a bind that fails reads nothing."""
+        if self.computer_connect is None:
+            raise RuntimeError("the lab forest gives no computer accounts (Lab._start_forest)")
+        try:
+            connection = self.computer_connect(machine)
+        except ldap_errors.LDAPException:
+            return []
+        try:
+            connection.search(
+                self.container_dn,
+                f"(objectClass={OBJECT_CLASS})",
+                search_scope=ldap3.LEVEL,
+                attributes=ldap3.ALL_ATTRIBUTES,
+            )
+            return [
+                {"dn": entry.entry_dn, **entry.entry_attributes_as_dict}
+                for entry in connection.entries
+            ]
+        except ldap_errors.LDAPException:
+            return []
         finally:
             connection.unbind()

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from kmslab.model import adba
 from kmslab.model.catalog import HOST_KEY_GROUPS, PRODUCTS, WINDOWS_APP_ID, HostKeyGroup, Kind
 from kmslab.model.clock import FILETIME_EPOCH
 from kmslab.model.events import SOURCE as EVENT_SOURCE
@@ -275,7 +276,7 @@ def slp_properties(machine: Machine, sku: LicenseSku) -> dict[str, object]:
         "TrustedTime": now if status is LicenseStatus.LICENSED else None,
         "VLActivationInterval": intervals[0],
         "VLRenewalInterval": intervals[1],
-        "VLActivationTypeEnabled": product.activation_type or spp.client.activation_type or 0,
+        "VLActivationTypeEnabled": adba.shown_activation_type(spp, sku),
         "VLActivationType": state.activation_type if state else None,
         **ad_properties(state.ad_object if state else None),
     }

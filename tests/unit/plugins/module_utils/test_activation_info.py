@@ -139,7 +139,7 @@ def test_the_report_lists_every_value_and_keeps_garbage_raw():
     denied = RegistryError("GetMultiStringValue", SPP_KEY, "x", 5)
     section = describe(found, {"DnsDomainPublishList": garbage})
     assert "BackupProductKeyDefault" not in section["kms_values"]
-    assert len(section["kms_values"]) == 11
+    assert len(section["kms_values"]) == 12
     assert section["kms_values"]["DisableDnsPublishing"]["present"] is False
     assert section["kms_values"]["EnableKmsLowPriority"]["problem"].startswith("is REG_BINARY")
     publish = section["publish_list"]
@@ -417,3 +417,55 @@ def test_a_french_client_is_read_without_its_caption_and_nothing_is_written(flee
         "invoke StdRegProv.GetDWORDValue",
         "invoke StdRegProv.GetMultiStringValue",
     }
+
+
+def test_how_each_product_was_activated_comes_in_the_same_requests(fleet):
+    """The ADBA properties ride in the product query (MS-WMI81): pc1's Windows (Windows 11, not
+    activated yet) reports them; a machine-wide activation type shows in kms_client once set."""
+    client = fleet["pc1"]
+    session = session_for(client)
+    info = gather(session, Options(), fleet.clock.now())
+    assert session.requests == 7  # as before: SLS, SLP, EnumValues, four values present
+    windows = info["windows"]
+    # below kms1's threshold: not licensed, so activated by nothing yet
+    assert (windows["adba_available"], windows["licensed"], windows["activated_by"]) == (
+        True,
+        False,
+        None,
+    )
+    assert (windows["activation_type"], windows["activation_object"]) == ("all", None)
+    assert info["adba_available"] is True
+    assert info["kms_client"]["activation_type"] == "all"
+    admin.call_service(client, "SetVLActivationTypeEnabled", ActivationType=2)
+    try:
+        typed = session_for(client)
+        again = gather(typed, Options(), fleet.clock.now())
+        assert typed.requests == 8  # the machine-wide value exists now: one Get more
+        assert again["kms_client"]["activation_type"] == "kms"
+    finally:
+        admin.call_service(client, "ClearVLActivationTypeEnabled")
+        client.journal.clear()
+
+
+def test_windows_7_reports_no_adba_without_asking():
+    fleet = Fleet(zones=[CORP])
+    host = fleet.add("kms1", "ws2022-standard", domain=CORP)
+    admin.setup_kms_host(host, fleet.keys.csvlk("ws2022").key)
+    old = fleet.add("pc7", "win7-enterprise", domain=CORP, initial_key=KeyKind.GVLK)
+    service = WsmanService(old.fqdn, ModelProvider(old))
+    sent: list[str] = []
+
+    def send(xml: str, **_: object) -> bytes:
+        sent.append(xml)
+        return service.handle(xml.encode(), alias=old.fqdn, endpoint="http://lab/wsman")[1]
+
+    info = gather(CimSession(send), Options(), fleet.clock.now())
+    assert sent
+    assert not any("VLActivationType" in xml or "ADActivation" in xml for xml in sent)
+    assert info["adba_available"] is False
+    assert info["windows"]["adba_available"] is False
+    assert info["windows"]["activation_type"] is None
+    assert info["kms_client"]["activation_type"] is None
+    assert [call for call in old.journal.calls if "SoftwareLicensingProduct" in call] == [
+        "enumerate SoftwareLicensingProduct"
+    ]

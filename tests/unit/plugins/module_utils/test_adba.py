@@ -143,12 +143,21 @@ def test_the_client_activation_type_is_parsed_and_reported() -> None:
     assert client_request({}).activation_type is None
     with pytest.raises(KmsInputError, match="activation_type: applies to the Windows product"):
         client_request({"activation_type": "kms", "product": "office"})
-    state = activation_type.TypeState(enabled=1, last=1, ad_object="Forest")
+    dn = "CN=Forest,CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration,DC=ad"
+    sku = "8ab9bdd1-1f67-4997-82d9-8878520837d9"
+    state = activation_type.TypeState(1, 1, "Forest", dn, sku, "03612-03858")
     assert state.facts() == {
         "activation_type": "ad",
         "activated_by": "ad",
         "activation_object": "Forest",
+        "activation_object_dn": dn,
+        "activation_object_sku_id": sku,
+        "activation_object_extended_pid": "03612-03858",
     }
+    # Windows keeps the last AD activation's object after a KMS one: not shown as the source
+    by_kms = activation_type.TypeState(0, 2, "Forest", dn, sku, "03612-03858").facts()
+    assert by_kms["activation_object_dn"] is None
+    assert by_kms["activation_object_sku_id"] is None
     assert activation_type.TypeState(0, None, None).facts()["activated_by"] is None
     with pytest.raises(KmsError, match="not a GUID"):
         activation_type.read(None, "x' OR 1=1 --")  # type: ignore[arg-type]

@@ -312,6 +312,10 @@ def test_summary_counts_every_state(model):
         "kms_hosts": 1,
         "standby_kms_hosts": 0,
         "srv_domains": 5,
+        # these facts predate activated_by (kms_activation_info before ADBA): counted as neither
+        "activated_by_adba": 0,
+        "activated_by_kms": 0,
+        "adba_objects": None,
     }
     assert model["headline"] == {
         "kind": "bad",

@@ -156,7 +156,18 @@ def test_the_surface_follows_the_service_version_prefix(version: Any, surface: A
 
 def test_the_modern_product_query_is_the_one_always_sent() -> None:
     assert spp.products_wql() == spp.products_wql(surface=MODERN)
-    assert MODERN.product_properties == tuple(spp.PRODUCT_TYPES)
+    assert (*MODERN.product_properties, *MODERN.adba_properties) == tuple(spp.PRODUCT_TYPES)
+
+
+def test_only_windows_8_and_later_are_asked_for_adba_properties() -> None:
+    """kms_activation_info's read: the ADBA properties join the same query from Windows 8 on,
+    and the query of Windows 7 and Vista is unchanged (they lack them: MS-SLP7)."""
+    modern = spp.products_wql(surface=MODERN, adba=True)
+    assert "ADActivationObjectDN" in modern
+    assert "VLActivationTypeEnabled" in modern
+    assert "ADActivationObjectDN" not in spp.products_wql(surface=MODERN)
+    for old in (WIN7, VISTA):
+        assert spp.products_wql(surface=old, adba=True) == spp.products_wql(surface=old)
 
 
 def test_windows_7_products_are_read_without_product_key_channel() -> None:
