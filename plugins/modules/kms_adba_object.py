@@ -43,6 +43,7 @@ author:
   - volact.kms contributors (@volact)
 extends_documentation_fragment:
   - volact.kms.windows  # first: the shared attributes' values win over the generic ones
+  - volact.kms.adba_ldap
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ansible.builtin.action_common_attributes.flow
@@ -79,51 +80,21 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  ldap_server:
-    description:
-      - A domain controller of the forest, reachable from the controller on LDAPS, as an address
-        or DNS name. The forest's configuration partition is the same on every domain controller;
-        replication may delay an object Windows wrote elsewhere.
-    type: str
-    required: true
-  ldap_server_fqdn:
-    description:
-      - The domain controller's DNS name as its LDAPS certificate names it, and for Kerberos its
-        service name C(ldap/<fqdn>). Defaults to O(ldap_server).
-    type: str
-  ldap_port:
-    description: The LDAPS port of O(ldap_server).
-    type: int
-    default: 636
-  ldap_auth:
-    description:
-      - V(kerberos) binds with the controller's Kerberos ticket (C(kinit) first; C(KRB5CCNAME) and
-        C(krb5.conf) as usual), inside TLS. Needs the Python package C(gssapi).
-      - V(simple) binds with O(ldap_user) and O(ldap_password), inside TLS.
-    type: str
-    choices: [kerberos, simple]
-    default: kerberos
-  ldap_user:
-    description: With O(ldap_auth=simple), the account, as C(user@REALM) or C(DOMAIN\\user).
-    type: str
-  ldap_password:
-    description: With O(ldap_auth=simple), its password.
-    type: str
-  ldap_ca_path:
-    description:
-      - A PEM file with the CA certificate(s) that issued the domain controller's LDAPS
-        certificate. Without it, the controller's system trust store is used. Certificate
-        validation cannot be turned off.
-    type: path
-  ldap_timeout:
-    description: Seconds to wait for the domain controller to connect and to answer.
-    type: int
-    default: 30
 notes:
   - The online activation needs the Windows host to reach Microsoft's activation servers. The
     offline (phone) path (C(GenerateActiveDirectoryOfflineActivationId),
     C(DepositActiveDirectoryOfflineActivationConfirmation)) is not implemented yet.
+  - A CSVLK has a limited number of activations, and each online activation uses one, so a
+    success Windows reported is never followed by a second call. Windows writes the object on the
+    domain controller its locator names (C(Win32_NTDomain), one WS-Man request, read only when no
+    object holds the key); when that is not O(ldap_server), the task reads that domain controller
+    too (same LDAP options), and stops before anything is sent if the controller cannot reach it.
+    After the activation the object is read back for up to 7 seconds; if it does not show, the
+    task reports the change with a warning. When the call times out and no object shows, the task
+    fails saying the outcome is unknown and how to check (C(slmgr /ao-list),
+    M(volact.kms.kms_adba_object_info)); do not simply run it again.
 seealso:
+  - module: volact.kms.kms_adba_object_info
   - name: Activate using Active Directory-based activation
     description: Microsoft's guide to ADBA.
     link: https://learn.microsoft.com/windows/deployment/volume-activation/activate-using-active-directory-based-activation-client
@@ -155,44 +126,97 @@ EXAMPLES = r"""
 
 RETURN = r"""
 object:
-  description: The activation object that holds the key (in check mode, null when it would be made).
+  description:
+    - With O(state=present), the activation object that holds the key. In check mode, null when
+      it would be made.
+    - When Windows reported the activation but no domain controller the controller reads shows
+      the object yet, the object as Windows was asked to make it (name and the key's last group;
+      the other keys null or empty), with a warning.
   returned: with state=present
   type: dict
   contains:
     name:
-      description: Its name (C(displayName)).
+      description: Its name (C(displayName), else the RDN's value), what C(slmgr /ao-list) shows.
       type: str
       sample: WS2022 CSVLK
     dn:
-      description: Its distinguished name.
+      description:
+        - Its distinguished name, as the directory returns it (which RDN Windows gives an object
+          is not settled; see the repository's C(docs/adba.md)).
+        - Null in RV(object) when Windows reported the activation but no domain controller the
+          controller reads shows the object yet (replication; the task warns).
       type: str
-      sample: CN=WS2022 CSVLK,CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration
+      sample: CN=WS2022,CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration,DC=x
     activation_id:
       description:
-        - The CSVLK's SKU ID (C(msSPP-CSVLKSkuId)), what C(slmgr /ao-list) calls the activation
-          ID.
+        - The CSVLK's SKU ID (C(msSPP-CSVLKSkuId), 16 bytes decoded as Active Directory stores a
+          GUID), what C(slmgr /ao-list) calls the activation ID. Null until the object is read.
       type: str
       sample: 54ac6616-19df-59f9-a669-bada29951728
     partial_product_key:
-      description: The key's last five characters.
+      description: The CSVLK's last five characters (C(msSPP-CSVLKPartialProductKey)).
       type: str
       sample: G6TCJ
     extended_pid:
-      description: The key's extended PID (C(msSPP-CSVLKPid)).
+      description:
+        - The CSVLK's extended PID (C(msSPP-CSVLKPid)), what C(slmgr /ao-list) calls the AO
+          extended PID. Null until the object is read.
       type: str
+      sample: 03612-03858-000-000000-03-1033-20348.0000-0012026
     kms_ids:
-      description: The KMS IDs the object enables (C(msSPP-KMSIds)), as GUIDs.
+      description:
+        - The KMS IDs the object activates (C(msSPP-KMSIds)), as GUIDs; empty until the object is
+          read.
       type: list
       elements: str
     created:
-      description: When the object was created (C(whenCreated)).
+      description: When the object was created (C(whenCreated)), as the directory gives it.
       type: str
+      sample: "2026-12-07 00:22:43+00:00"
 objects:
   description:
-    - Every activation object of the forest after the task, ordered by name, each as RV(object).
+    - Every activation object of the forest after the task, ordered by name, as the domain
+      controller read shows it (the one Windows writes on, when the task read that one).
+    - Each item has the keys of the items M(volact.kms.kms_adba_object_info) lists.
   returned: success
   type: list
   elements: dict
+  contains:
+    name:
+      description: Its name (C(displayName), else the RDN's value), what C(slmgr /ao-list) shows.
+      type: str
+      sample: WS2022 CSVLK
+    dn:
+      description:
+        - Its distinguished name, as the directory returns it (which RDN Windows gives an object
+          is not settled; see the repository's C(docs/adba.md)).
+      type: str
+      sample: CN=WS2022,CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration,DC=x
+    activation_id:
+      description:
+        - The CSVLK's SKU ID (C(msSPP-CSVLKSkuId), 16 bytes decoded as Active Directory stores a
+          GUID), what C(slmgr /ao-list) calls the activation ID.
+      type: str
+      sample: 54ac6616-19df-59f9-a669-bada29951728
+    partial_product_key:
+      description: The CSVLK's last five characters (C(msSPP-CSVLKPartialProductKey)).
+      type: str
+      sample: G6TCJ
+    extended_pid:
+      description:
+        - The CSVLK's extended PID (C(msSPP-CSVLKPid)), what C(slmgr /ao-list) calls the AO
+          extended PID.
+      type: str
+      sample: 03612-03858-000-000000-03-1033-20348.0000-0012026
+    kms_ids:
+      description:
+        - The KMS IDs the object activates (C(msSPP-KMSIds)), as GUIDs.
+      type: list
+      elements: str
+    created:
+      description: When the object was created (C(whenCreated)), as the directory gives it.
+      type: str
+      sample: "2026-12-07 00:22:43+00:00"
 container:
   description: The distinguished name of the forest's Activation Objects container.
   returned: success
@@ -225,25 +249,18 @@ wsman:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.volact.kms.plugins.module_utils.adba.spec import (
+    LDAP_ARGUMENT_SPEC,
+    LDAP_REQUIRED_IF,
+)
+
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
     "product_key": {"type": "str", "no_log": True},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    "ldap_server": {"type": "str", "required": True},
-    "ldap_server_fqdn": {"type": "str"},
-    "ldap_port": {"type": "int", "default": 636},
-    "ldap_auth": {"type": "str", "choices": ["kerberos", "simple"], "default": "kerberos"},
-    "ldap_user": {"type": "str"},
-    "ldap_password": {"type": "str", "no_log": True},
-    "ldap_ca_path": {"type": "path"},
-    "ldap_timeout": {"type": "int", "default": 30},
+    **LDAP_ARGUMENT_SPEC,
 }
-SPEC_OPTIONS = {
-    "required_if": [
-        ("state", "present", ("product_key",)),
-        ("ldap_auth", "simple", ("ldap_user", "ldap_password")),
-    ]
-}
+SPEC_OPTIONS = {"required_if": [("state", "present", ("product_key",)), *LDAP_REQUIRED_IF]}
 
 
 def main() -> None:

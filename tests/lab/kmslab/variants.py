@@ -154,6 +154,17 @@ CATALOG: tuple[Variant, ...] = (
         "what an unauthenticated bind meets in Active Directory; no capture of the SPP method",
         scope="adba",
     ),
+    Variant(
+        "ntdomain_dc_name",
+        ("dns", "flat"),
+        "dns",
+        "the form of Win32_NTDomain.DomainControllerName, the DC the machine's locator names: "
+        "\\\\dc1.<domain> (DNS-style) or \\\\DC1 (flat)",
+        "unconfirmed: DOMAIN_CONTROLLER_INFO (dsgetdc.h) gives the DNS-style name 'if "
+        "available', else the flat one; which DsGetDcName flags the WMI provider passes is not "
+        "documented",
+        scope="adba",
+    ),
 )
 
 BY_NAME: dict[str, Variant] = {variant.name: variant for variant in CATALOG}

@@ -31,6 +31,7 @@ from kmslab.model.cim_classes import (
 )
 from kmslab.model.errors import CimError, CimErrorKind, HResult, LabTimeout, SppFault, hresult_text
 from kmslab.model.faults import MethodFault
+from kmslab.model.ntdomain import NTDOMAIN, ntdomain_properties
 from kmslab.model.ospp import (
     OSPP,
     OSPP_VERSION,
@@ -133,6 +134,7 @@ class CimProvider:
         many = {
             OS: lambda: [machine.os_properties()],
             COMPUTER_SYSTEM: lambda: [machine.computer_system_properties()],
+            NTDOMAIN: lambda: [ntdomain_properties(machine)],
             SERVICE: lambda: [service.to_dict() for service in machine.services],
             FIREWALL: lambda: [rule.to_dict() for rule in machine.firewall.rules.values()],
         }
@@ -158,6 +160,7 @@ class CimProvider:
             OSPP: lambda: [sku.id for sku in machine.ospp.skus] if machine.ospp else [],
             OS: lambda: [str(machine.os_properties()["Name"])],
             COMPUTER_SYSTEM: lambda: [str(machine.computer_system_properties()["Name"])],
+            NTDOMAIN: lambda: [str(ntdomain_properties(machine)["Name"])],
             FIREWALL: lambda: [rule.instance_id for rule in machine.firewall.rules.values()],
         }[spec.name]()
 
