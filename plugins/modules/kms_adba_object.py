@@ -73,6 +73,28 @@ options:
       - Required with O(state=present); not used with O(state=absent).
       - An Office CSVLK needs that Office version's volume license pack installed on the host.
     type: str
+  activation:
+    description:
+      - How the forest is activated when no activation object holds the key.
+      - V(online) - the host reaches Microsoft's activation servers
+        (C(DoActiveDirectoryOnlineActivation), C(slmgr /ad-activation-online)).
+      - V(offline) - by phone, in two runs. Without O(confirmation_id) the task fails before
+        anything changes and returns RV(installation_id)
+        (C(GenerateActiveDirectoryOfflineActivationId), C(slmgr /ad-activation-get-iid)); give
+        it to Microsoft's licensing activation centre, then run the task again on the same host
+        with the O(confirmation_id) it gives
+        (C(DepositActiveDirectoryOfflineActivationConfirmation),
+        C(slmgr /ad-activation-apply-cid)), which makes the object.
+      - Either way an object that already holds the key means nothing to do.
+    type: str
+    choices: [online, offline]
+    default: online
+  confirmation_id:
+    description:
+      - With O(activation=offline), the confirmation ID Microsoft gave for RV(installation_id),
+        digits in groups (blanks and dashes between them are ignored). It fits only the
+        installation ID of this key on this host.
+    type: str
   state:
     description:
       - V(present) activates the forest when no activation object holds the key.
@@ -81,9 +103,8 @@ options:
     choices: [present, absent]
     default: present
 notes:
-  - The online activation needs the Windows host to reach Microsoft's activation servers. The
-    offline (phone) path (C(GenerateActiveDirectoryOfflineActivationId),
-    C(DepositActiveDirectoryOfflineActivationConfirmation)) is not implemented yet.
+  - The online activation needs the Windows host to reach Microsoft's activation servers; without
+    that, use O(activation=offline).
   - A CSVLK has a limited number of activations, and each online activation uses one, so a
     success Windows reported is never followed by a second call. Windows writes the object on the
     domain controller its locator names (C(Win32_NTDomain), one WS-Man request, read only when no
@@ -116,6 +137,23 @@ EXAMPLES = r"""
     ldap_auth: simple
     ldap_user: adbaadmin@CONTOSO.COM
     ldap_password: "{{ vault_adba_password }}"
+
+- name: Activate the forest by phone, step 1 - the task fails and returns installation_id
+  volact.kms.kms_adba_object:
+    name: WS2022 CSVLK
+    product_key: "{{ vault_ws2022_csvlk }}"
+    activation: offline
+    ldap_server: dc1.contoso.com
+  register: adba
+  ignore_errors: true
+
+- name: Step 2, with the confirmation ID Microsoft gave for that installation ID
+  volact.kms.kms_adba_object:
+    name: WS2022 CSVLK
+    product_key: "{{ vault_ws2022_csvlk }}"
+    activation: offline
+    confirmation_id: "{{ ws2022_adba_cid }}"
+    ldap_server: dc1.contoso.com
 
 - name: Remove an activation object
   volact.kms.kms_adba_object:
@@ -235,8 +273,16 @@ diff:
     - The activation object (name and the key's last group) before and after, with C(--diff).
   returned: with --diff
   type: dict
+installation_id:
+  description:
+    - With O(activation=offline) and no O(confirmation_id), when no object holds the key - the
+      installation ID to give Microsoft's licensing activation centre (the task fails, nothing
+      changed). The same key on the same host gives the same one.
+  returned: failure, in that case
+  type: str
+  sample: 1234567-1234567-1234567-1234567-1234567-1234567-1234567-1234567-1234567
 hresult:
-  description: When C(DoActiveDirectoryOnlineActivation) failed, its HRESULT as hex.
+  description: When the activation method failed, its HRESULT as hex.
   returned: failure, when Windows gave one
   type: str
   sample: "0x80072020"
@@ -258,6 +304,8 @@ ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
     "product_key": {"type": "str", "no_log": True},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "activation": {"type": "str", "choices": ["online", "offline"], "default": "online"},
+    "confirmation_id": {"type": "str"},
     **LDAP_ARGUMENT_SPEC,
 }
 SPEC_OPTIONS = {"required_if": [("state", "present", ("product_key",)), *LDAP_REQUIRED_IF]}

@@ -74,11 +74,30 @@ def check_name(name: object) -> str:
     return name
 
 
+ONLINE, OFFLINE = "online", "offline"
+_CID_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]")
+
+
 @dataclass(frozen=True)
 class AdbaRequest:
     name: str
     state: str
     key: ProductKey | None  # only with state=present
+    activation: str = ONLINE
+    confirmation_id: str | None = None  # digits only; offline only
+
+
+def check_confirmation_id(raw: object) -> str:
+    """The confirmation ID as Microsoft reads it out (groups of digits): only its digits are
+    sent, as slmgr /ad-activation-apply-cid takes one argument without blanks."""
+    digits = _CID_SEPARATORS.sub("", str(raw))
+    if not digits or not digits.isascii() or not digits.isdigit():
+        raise KmsInputError(
+            "confirmation_id",
+            "must hold digits only (in groups, separated by blanks or dashes or not).",
+            "Give the confirmation ID Microsoft's activation centre gave for the installation ID.",
+        )
+    return digits
 
 
 def parse_request(args: Mapping[str, Any]) -> AdbaRequest:
@@ -88,7 +107,16 @@ def parse_request(args: Mapping[str, Any]) -> AdbaRequest:
     if state == "present" and raw is None:
         raise KmsInputError("product_key", "is required with state=present.", "Give the CSVLK.")
     key = None if raw is None or state == "absent" else parse_key(raw, "product_key")
-    return AdbaRequest(name=name, state=state, key=key)
+    activation = str(args.get("activation") or ONLINE)
+    cid = args.get("confirmation_id")
+    if cid is not None and activation != OFFLINE:
+        raise KmsInputError(
+            "confirmation_id",
+            "is used only with activation=offline (the phone path).",
+            "Set activation: offline, or leave confirmation_id out.",
+        )
+    confirmation_id = None if cid is None or state == "absent" else check_confirmation_id(cid)
+    return AdbaRequest(name, state, key, activation, confirmation_id)
 
 
 # Octet-string attributes holding GUIDs: read from ldap3's raw_attributes (the bytes on the wire).

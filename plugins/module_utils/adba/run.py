@@ -39,6 +39,7 @@ from ansible_collections.volact.kms.plugins.module_utils.adba.locator import (
     host_domain_controller,
 )
 from ansible_collections.volact.kms.plugins.module_utils.adba.objects import (
+    OFFLINE,
     ActivationObject,
     AdbaRequest,
 )
@@ -53,6 +54,14 @@ from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import (
 from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 
 METHOD = "DoActiveDirectoryOnlineActivation"
+IID_METHOD = "GenerateActiveDirectoryOfflineActivationId"
+CID_METHOD = "DepositActiveDirectoryOfflineActivationConfirmation"
+
+
+def method_of(request: AdbaRequest) -> str:
+    return CID_METHOD if request.activation == OFFLINE else METHOD
+
+
 _SECOND_HOP = (
     "Windows could not pass the task's credentials on to a domain controller (the second hop): "
     "a WinRM logon with NTLM, or Kerberos without delegation, cannot reach another machine. "
@@ -66,6 +75,21 @@ _RIGHTS = (
     "account in Enterprise Admins (the container grants it; setting up ADBA changes forest-wide "
     "settings), or a group delegated on it. If the account is one, this is the second hop: "
 )
+
+
+class InstallationIdNeeded(KmsError):
+    """activation=offline without confirmation_id: the installation ID to phone in."""
+
+    def __init__(self, installation_id: str, host: str, request: AdbaRequest) -> None:
+        self.installation_id = installation_id
+        super().__init__(
+            f"confirmation_id: no activation object holds the key yet, and activating the forest "
+            f"by phone needs the confirmation ID of installation ID {installation_id} (the key "
+            f"on {host}). Give that installation ID to Microsoft's licensing activation centre "
+            "(by phone, as slmgr /ad-activation-get-iid shows it), then run the task again on "
+            f"the same host with activation: offline and confirmation_id set to the confirmation "
+            f"ID you were given; the object will be named {request.name!r}. Nothing was changed."
+        )
 
 
 class AdbaMethodError(KmsError):
@@ -132,6 +156,12 @@ def method_failure(
             f"product_key: {key} has used up its activations; ask Microsoft's licensing "
             "activation centre for more."
         ),
+        0xC004F04D: (
+            "confirmation_id: Windows refused the confirmation ID "
+            "(SL_E_CIDIID_INVALID_CHECK_DIGITS): check its digits, and that it was given for the "
+            f"installation ID of this key on {host} (a confirmation ID fits only that one). Run "
+            "the task without confirmation_id to see the installation ID again."
+        ),
         0x80070057: (
             f"name: Windows refused {request.name!r}; use 1 to 40 letters, digits, blanks and "
             "- _ . ( ) only."
@@ -140,7 +170,7 @@ def method_failure(
     advice = known.get(code)
     text = advice or "See hresult, details and what_to_do."
     return AdbaMethodError(
-        f"{METHOD} on {host} failed with 0x{code:08X}. {text}", code, advice or ""
+        f"{method_of(request)} on {host} failed with 0x{code:08X}. {text}", code, advice or ""
     )
 
 
@@ -219,10 +249,10 @@ def _unknown(error: Exception) -> bool:
     return isinstance(error, OperationTimedOut) or bool(getattr(error, "maybe_processed", False))
 
 
-def outcome_unknown(host: str, dc: DomainController | None, detail: str) -> KmsError:
+def outcome_unknown(method: str, host: str, dc: DomainController | None, detail: str) -> KmsError:
     where = f"against {dc.fqdn}" if dc else "against the domain controller the host uses"
     return KmsError(
-        f"{METHOD} on {host} did not answer ({detail}), and no activation object with the key "
+        f"{method} on {host} did not answer ({detail}), and no activation object with the key "
         "shows in the directory: whether Windows activated the forest is unknown (the call "
         "contacts Microsoft and may still be running). Do not run the task again before checking: "
         f"slmgr /ao-list on {host}, or volact.kms.kms_adba_object_info {where}, a few minutes "
@@ -236,7 +266,10 @@ def _activate(
 ) -> Exception | None:
     """Call the method; None on success, the error when its outcome is unknown."""
     try:
-        spp.ad_online_activation(key, request.name)
+        if request.confirmation_id is not None:
+            spp.ad_offline_deposit(key, request.confirmation_id, request.name)
+        else:
+            spp.ad_online_activation(key, request.name)
     except WsmanFault as fault:
         if _unknown(fault):
             return fault
@@ -284,10 +317,11 @@ def _present(
             "Choose another name, or remove that object first (state: absent).",
         )
     spp = Spp(session, read_service(session))
-    if METHOD not in spp.surface.service_methods:
+    method = method_of(request)
+    if method not in spp.surface.service_methods:
         raise KmsError(
             f"{host} runs {spp.surface.name}, which has no Active Directory-Based Activation "
-            f"({METHOD} exists from Windows 8 / Windows Server 2012). Run the task against a "
+            f"({method} exists from Windows 8 / Windows Server 2012). Run the task against a "
             "domain-joined Windows 8 / Server 2012 or later machine; nothing was sent."
         )
     dc, writer = _writer_dc(directory, session, host, open_directory)
@@ -333,9 +367,13 @@ def _missing(
             )
             outcome.entry, outcome.objects, outcome.read_from = pending, there, writer
             return outcome
+    if request.activation == OFFLINE and request.confirmation_id is None:
+        # Generating it stores nothing (slmgr /ad-activation-get-iid only shows it): check mode too.
+        raise InstallationIdNeeded(spp.ad_offline_installation_id(key), host, request)
     outcome.changed = True
+    how = "by phone (the confirmation ID)" if request.confirmation_id else "online"
     outcome.changes = [
-        f"activate the forest online with {key.masked} as activation object {request.name!r}"
+        f"activate the forest {how} with {key.masked} as activation object {request.name!r}"
     ]
     if check:
         return outcome
@@ -345,20 +383,21 @@ def _missing(
     if made is not None:
         if unknown is not None:
             warn(
-                f"{METHOD} on {host} did not answer in time, but the activation object holding "
-                f"the key ending {key.partial} is in the directory: Windows finished."
+                f"{method_of(request)} on {host} did not answer in time, but the activation "
+                f"object holding the key ending {key.partial} is in the directory: Windows "
+                "finished."
             )
         outcome.entry = made
         return outcome
     if unknown is not None:
-        raise outcome_unknown(host, dc, str(unknown).split(". ")[0])
+        raise outcome_unknown(method_of(request), host, dc, str(unknown).split(". ")[0])
     # Windows said it succeeded: report it, and never activate again for it.
     now = host_domain_controller(session) or dc
     where = now.fqdn if now else "a domain controller the controller does not read"
     warn(
-        f"{METHOD} on {host} succeeded, but {source.settings.server_fqdn} shows no activation "
-        f"object with the key ending {key.partial} yet: Windows wrote it on {where}, and "
-        "replication has not brought it here. The forest is activated; do not run the task "
+        f"{method_of(request)} on {host} succeeded, but {source.settings.server_fqdn} shows no "
+        f"activation object with the key ending {key.partial} yet: Windows wrote it on {where}, "
+        "and replication has not brought it here. The forest is activated; do not run the task "
         f"again until it shows (slmgr /ao-list on {host}, or volact.kms.kms_adba_object_info "
         f"against {where}), or it may activate a second time."
     )

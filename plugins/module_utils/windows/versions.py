@@ -136,6 +136,9 @@ _METHODS_MODERN = _METHODS_WIN7 | {
     # Active Directory-Based Activation, Windows 8 / Server 2012 and later (slmgr
     # /ad-activation-online; older-windows-office-adba.md §4.1, §4.3; MS-WMI81).
     "DoActiveDirectoryOnlineActivation",
+    # ... and by phone: slmgr /ad-activation-get-iid, /ad-activation-apply-cid (§1.3 GO-WMI).
+    "GenerateActiveDirectoryOfflineActivationId",
+    "DepositActiveDirectoryOfflineActivationConfirmation",
 }
 # SoftwareLicensingProduct methods this collection calls: on every version (§1.5).
 PRODUCT_METHODS = frozenset({"Activate", "UninstallProductKey"})

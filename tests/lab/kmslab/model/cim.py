@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from kmslab.model import adba
+from kmslab.model import adba, adba_offline
 from kmslab.model.cim_classes import (
     CLASSES,
     COMPUTER_SYSTEM,
@@ -358,6 +358,17 @@ class CimProvider:
             "ClearKeyManagementServiceLookupDomain": spp.clear_lookup_domain,
             "DoActiveDirectoryOnlineActivation": lambda: adba.online_activation(
                 spp, str(v["ProductKey"]), str(v["ActivationObjectName"])
+            ),
+            "GenerateActiveDirectoryOfflineActivationId": lambda: (
+                adba_offline.generate_installation_id(spp, str(v["ProductKey"]))
+            ),
+            "DepositActiveDirectoryOfflineActivationConfirmation": lambda: (
+                adba_offline.deposit_confirmation(
+                    spp,
+                    str(v["ProductKey"]),
+                    str(v["ConfirmationID"]),
+                    str(v["ActivationObjectName"]),
+                )
             ),
         }
         return handlers[name]

@@ -109,6 +109,18 @@ CLASSES: dict[str, ClassSpec] = {
                 "DoActiveDirectoryOnlineActivation": MethodSpec(
                     (("ProductKey", "string"), ("ActivationObjectName", "string"))
                 ),
+                # slmgr /ad-activation-get-iid and /ad-activation-apply-cid (§1.3 GO-WMI,
+                # MS-WMI81; §4.3 SLMGR10 ADGetIID, ADActivatePhone): adba_offline.py.
+                "GenerateActiveDirectoryOfflineActivationId": MethodSpec(
+                    (("ProductKey", "string"),), writes=False
+                ),
+                "DepositActiveDirectoryOfflineActivationConfirmation": MethodSpec(
+                    (
+                        ("ProductKey", "string"),
+                        ("ConfirmationID", "string"),
+                        ("ActivationObjectName", "string"),
+                    )
+                ),
             },
             spp=True,
         ),

@@ -66,15 +66,25 @@ class ActivationObject:
     pid: str
     partial_key: str
     license: bytes
+    # By phone (adba_offline.py): the installation ID and confirmation ID, instead of the online
+    # license; the phone license is lab-made like the online one.
+    phone: tuple[str, str] | None = None
 
     def attributes(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "displayName": self.name,
             "msSPP-CSVLKSkuId": uuid.UUID(self.sku_id).bytes_le,
             "msSPP-KMSIds": [uuid.UUID(kms_id).bytes_le for kms_id in self.kms_ids],
             "msSPP-CSVLKPid": self.pid,
             "msSPP-CSVLKPartialProductKey": self.partial_key,
-            "msSPP-OnlineLicense": self.license,
+        }
+        if self.phone is None:
+            return found | {"msSPP-OnlineLicense": self.license}
+        iid, cid = self.phone
+        return found | {
+            "msSPP-PhoneLicense": f"lab phone license ({self.partial_key})".encode(),
+            "msSPP-InstallationId": iid,
+            "msSPP-ConfirmationId": cid,
         }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from ansible_collections.volact.kms.plugins.module_utils.adba.objects import (
     parse_request,
 )
 from ansible_collections.volact.kms.plugins.module_utils.adba.run import method_failure
+from ansible_collections.volact.kms.plugins.module_utils.errors import KmsInputError
 
 DN = "CN=x,CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration,DC=x"
 CSVLK = "W6VVX-9C2DK-YGMK9-C6TT7-G6TCJ"  # a lab key, not Microsoft's
@@ -87,3 +89,26 @@ def test_a_taken_rdn_names_the_objects_of_the_same_product() -> None:
     assert f"'First' (key ending AAAAA, SKU ID {sku})" in text
     assert "Keep that object" in text
     assert CSVLK not in text
+
+
+def test_a_confirmation_id_is_digits_in_groups() -> None:
+    request = parse_request(
+        {
+            "name": "n",
+            "product_key": CSVLK,
+            "activation": "offline",
+            "confirmation_id": "123456-123456 123456\u2013123456",
+        }
+    )
+    assert request.confirmation_id == "123456" * 4
+    for bad in ("12AB-34", "", "---", "١٢٣"):  # the last: Arabic-Indic digits
+        with pytest.raises(KmsInputError, match="confirmation_id: must hold digits only"):
+            parse_request(
+                {"name": "n", "product_key": CSVLK, "activation": "offline", "confirmation_id": bad}
+            )
+    with pytest.raises(KmsInputError, match="confirmation_id: is used only with activation"):
+        parse_request({"name": "n", "product_key": CSVLK, "confirmation_id": "123456"})
+    gone = parse_request(
+        {"name": "n", "state": "absent", "activation": "offline", "confirmation_id": "123456"}
+    )
+    assert gone.confirmation_id is None
