@@ -256,8 +256,9 @@ def outcome_unknown(method: str, host: str, dc: DomainController | None, detail:
         "shows in the directory: whether Windows activated the forest is unknown (the call "
         "contacts Microsoft and may still be running). Do not run the task again before checking: "
         f"slmgr /ao-list on {host}, or volact.kms.kms_adba_object_info {where}, a few minutes "
-        "from now. If the object is there, the forest is activated; a second run while it is "
-        "would use up another of the CSVLK's activations."
+        "from now. If the object is there, the forest is activated and the next run changes "
+        "nothing; a run while the call may still be running could use up a second of the "
+        "CSVLK's activations."
     )
 
 
