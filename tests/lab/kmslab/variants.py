@@ -140,7 +140,8 @@ CATALOG: tuple[Variant, ...] = (
         "activation object name>, or CN=<the CSVLK's SKU ID> with the name in displayName only",
         "unconfirmed: slmgr.vbs /del-ao builds CN=<name> from the name it is given and /ao-list "
         "shows displayName (older-windows-office-adba.md §4.3); public slmgr-ps matches the "
-        "object's RDN to the name (third-party); no capture of a real object",
+        "object's RDN to the name (third-party); no capture of a real object, and no public "
+        "/ao-list output or ADSI Edit view showing one was found (docs/adba.md)",
         scope="adba",
     ),
     Variant(
