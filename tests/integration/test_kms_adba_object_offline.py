@@ -82,7 +82,9 @@ def play(lab: Lab, run_playbook, tasks: list[dict[str, Any]], **extra: Any) -> l
 
 def activations(lab: Lab) -> int:
     forest = f"forest:{lab.fleet.directory.domain}"
-    return lab.call(lambda: sum(1 for _, hw in lab.fleet.authority.activations if hw == forest))
+    return lab.call(
+        lambda: sum(1 for _masked, hw in lab.fleet.authority.activations if hw == forest)
+    )
 
 
 def deposits(lab: Lab) -> int:

@@ -353,7 +353,8 @@ def _missing(
 ) -> _Outcome:
     """No object on ldap_server holds the key: look on the DC Windows writes on, then activate."""
     key = request.key
-    assert key is not None  # _present checked it
+    if key is None:  # _present checked it; this tells the type checker
+        raise KmsInputError("product_key", "is required with state=present.", "Give the CSVLK.")
     outcome = _Outcome(False, [], None, objects, opened=[writer] if writer else [])
     source = writer or directory
     if writer is not None:
@@ -391,7 +392,7 @@ def _missing(
         outcome.entry = made
         return outcome
     if unknown is not None:
-        raise outcome_unknown(method_of(request), host, dc, str(unknown).split(". ")[0])
+        raise outcome_unknown(method_of(request), host, dc, str(unknown).split(". ", maxsplit=1)[0])
     # Windows said it succeeded: report it, and never activate again for it.
     now = host_domain_controller(session) or dc
     where = now.fqdn if now else "a domain controller the controller does not read"

@@ -173,7 +173,7 @@ class Directory:
         if elsewhere is not None:
             # The locator moved to that DC (lab rule: it is the one Windows found writable).
             self.locator[machine] = elsewhere
-            if any(dn.casefold() == held.casefold() for held, _ in self.pending):
+            if any(dn.casefold() == held.casefold() for held, _attributes in self.pending):
                 raise SppFault(ERROR_OBJECT_ALREADY_EXISTS, dn)
             self.pending.append((dn, entry.attributes()))
             return dn
