@@ -36,7 +36,9 @@ description:
   - With O(state=absent), every activation object with that name is deleted over LDAP; the
     Windows host is not contacted.
   - An activation object cannot be renamed. A different key of the same product group (another
-    CSVLK) gets an object of its own, as with C(slmgr).
+    CSVLK) gets an object of its own if Windows names objects by their name; if it names them by
+    the CSVLK's SKU ID (not settled by any source), it collides with the first object
+    (C(0x80071392)), and the task says so.
   - Creating and deleting activation objects needs an account in Enterprise Admins (or an account
     delegated on the container); reading needs any authenticated account.
 author:

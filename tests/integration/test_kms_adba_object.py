@@ -125,6 +125,8 @@ def test_create_converge_list_remove(lab: Lab, run_playbook) -> None:
     assert made["object"]["activation_id"]
     assert len(made["object"]["kms_ids"]) > 1
     assert made["container"].startswith("CN=Activation Objects,CN=Microsoft SPP,CN=Services,")
+    # Made: SoftwareLicensingService, Win32_NTDomain, the method. Converged: LDAP only.
+    assert made["wsman"]["requests"] == 3
     assert again["changed"] is False
     assert again["wsman"]["requests"] == 0
     assert [o["name"] for o in again["objects"]] == [NAME]  # the listing

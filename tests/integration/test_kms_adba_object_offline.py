@@ -103,6 +103,7 @@ def test_by_phone_in_two_runs(lab: Lab, run_playbook) -> None:
         assert result["failed"], result
         assert result["msg"].startswith("confirmation_id: no activation object holds the key")
         assert "Nothing was changed." in result["msg"]
+    assert first["wsman"]["requests"] == 3  # the service, Win32_NTDomain, the installation ID
     iid = first["installation_id"]
     assert iid == checked["installation_id"] == again["installation_id"]  # stable
     assert len(iid.replace("-", "")) == 63

@@ -6,8 +6,12 @@ Read the forest's activation objects over LDAP (directory.py). ``present``: an o
 the key (its last 5 characters, ``msSPP-CSVLKPartialProductKey``) means nothing to do; otherwise
 the Windows machine of the task activates the forest online with
 ``SoftwareLicensingService.DoActiveDirectoryOnlineActivation`` (one WS-Man request after reading
-the service), and the object is read back over LDAP. ``absent``: objects with that name are
-deleted over LDAP; Windows is not asked anything. Check mode reads only.
+the service and Win32_NTDomain), and the object is read back over LDAP. By phone
+(``activation=offline``): without a confirmation ID, ``GenerateActiveDirectoryOfflineActivationId``
+gives the installation ID and the task stops there; with one,
+``DepositActiveDirectoryOfflineActivationConfirmation`` takes the online call's place.
+``absent``: objects with that name are deleted over LDAP; Windows is not asked anything. Check
+mode reads only (generating the installation ID stores nothing).
 
 A CSVLK has a limited number of activations, and each DoActiveDirectoryOnlineActivation that
 reaches Microsoft uses one, so a success Windows reported is never followed by a second call:
