@@ -36,6 +36,7 @@ from ldap3.core import exceptions as ldap_errors
 from kmslab.model.errors import SppFault
 
 CONTAINER_RDN = "CN=Activation Objects,CN=Microsoft SPP,CN=Services"
+GUID_ATTRIBUTES = ("msSPP-CSVLKSkuId", "msSPP-KMSIds")  # 16-byte octet strings
 OBJECT_CLASS = "msSPP-ActivationObject"
 MAX_NAME = 40  # "must not exceed 40 Unicode characters" (MS-SLMGRDOC, §4.4)
 
@@ -203,8 +204,18 @@ class Directory:
                 search_scope=ldap3.LEVEL,
                 attributes=ldap3.ALL_ATTRIBUTES,
             )
+            # Without the schema ldap3 decodes an octet string that happens to be valid UTF-8 as
+            # text; the GUID attributes are taken from the raw bytes instead, as Windows keeps them.
             return [
-                {"dn": entry.entry_dn, **entry.entry_attributes_as_dict}
+                {
+                    "dn": entry.entry_dn,
+                    **entry.entry_attributes_as_dict,
+                    **{
+                        name: list(entry.entry_raw_attributes[name])
+                        for name in GUID_ATTRIBUTES
+                        if name in entry.entry_raw_attributes
+                    },
+                }
                 for entry in connection.entries
             ]
         finally:
