@@ -17,7 +17,11 @@ from ansible_collections.volact.kms.plugins.module_utils.adba.objects import (
     AdbaRequest,
     parse_request,
 )
-from ansible_collections.volact.kms.plugins.module_utils.adba.run import AdbaMethodError, run
+from ansible_collections.volact.kms.plugins.module_utils.adba.run import (
+    AdbaMethodError,
+    InstallationIdNeeded,
+    run,
+)
 from ansible_collections.volact.kms.plugins.modules.kms_adba_object import (
     ARGUMENT_SPEC,
     SPEC_OPTIONS,
@@ -62,6 +66,8 @@ class ActionModule(WindowsAction):
                 host=host,
                 warn=context.warn,
             )
+        except InstallationIdNeeded as error:
+            return {"failed": True, "msg": str(error), "installation_id": error.installation_id}
         except AdbaMethodError as error:
             result = {"failed": True, "msg": str(error), "hresult": f"0x{error.hresult:08X}"}
             if error.what_to_do:  # ADBA's own advice before the catalog's general one

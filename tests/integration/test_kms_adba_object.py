@@ -125,6 +125,8 @@ def test_create_converge_list_remove(lab: Lab, run_playbook) -> None:
     assert made["object"]["activation_id"]
     assert len(made["object"]["kms_ids"]) > 1
     assert made["container"].startswith("CN=Activation Objects,CN=Microsoft SPP,CN=Services,")
+    # Made: SoftwareLicensingService, Win32_NTDomain, the method. Converged: LDAP only.
+    assert made["wsman"]["requests"] == 3
     assert again["changed"] is False
     assert again["wsman"]["requests"] == 0
     assert [o["name"] for o in again["objects"]] == [NAME]  # the listing
@@ -338,3 +340,34 @@ def test_members_activate_by_adba_and_windows_7_by_kms(lab: Lab, run_playbook) -
     assert "VLActivationType" not in row  # Windows 7 has neither the property nor ADBA
     cleanup = playbook(run_playbook, lab, play([adba_task(lab, name=NAME, state="absent")]))
     assert cleanup.result("adm1", "t0")["changed"] is True
+
+
+def test_a_second_key_of_the_same_product(lab: Lab, run_playbook) -> None:
+    """Another CSVLK of the same product group (the same SKU): under an RDN of the name it gets an
+    object of its own; under an RDN of the SKU ID it collides with the first object whatever its
+    name, and the advice says so (not "an object named X exists")."""
+    second = lab.call(lambda: lab.fleet.keys.csvlk(lab.shape.host_key_group, 1).key)
+    first_task = adba_task(lab, name=NAME, product_key=lab.host_key)
+    second_task = adba_task(lab, name="WS2022 second", product_key="{{ second_csvlk }}")
+    extra = {"adba_csvlk": lab.host_key, "second_csvlk": second}
+    run = run_playbook(lab, play([first_task, second_task]), extra_vars=extra)
+    made, other = outcome(run, task="t0"), outcome(run, task="t1")
+    assert made["changed"], made
+    stored = objects(lab)
+    if lab.variants["adba_object_rdn"] == "name":
+        assert not other["failed"], other
+        assert other["object"]["partial_product_key"] == second[-5:]
+        assert sorted(o["name"] for o in other["objects"]) == sorted([NAME, "WS2022 second"])
+        assert len(stored) == 2
+    else:
+        assert other["failed"], other
+        assert other["hresult"] == "0x80071392"
+        assert "another key of the same product already has an object" in other["msg"]
+        assert f"{NAME!r} (key ending {lab.host_key[-5:]}" in other["msg"]
+        assert "Keep that object" in other["msg"]
+        assert [o["displayName"] for o in stored] == [[NAME]]
+    assert second not in run.output
+    assert lab.host_key not in run.output
+    cleanup = [adba_task(lab, name=n, state="absent") for n in (NAME, "WS2022 second")]
+    playbook(run_playbook, lab, play(cleanup))
+    assert objects(lab) == []

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import ssl
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ansible_collections.volact.kms.plugins.module_utils.adba.objects import (
@@ -100,6 +100,10 @@ class LdapSettings:
             ca_path=args.get("ldap_ca_path"),
             timeout=int(args.get("ldap_timeout") or 30),
         )
+
+    def for_dc(self, fqdn: str) -> LdapSettings:
+        """The same options, aimed at another domain controller of the forest (by DNS name)."""
+        return replace(self, server=fqdn, server_fqdn=fqdn)
 
 
 class Directory:
@@ -229,6 +233,14 @@ class Directory:
 
     def objects(self) -> list[ActivationObject]:
         """Every activation object of the forest, ordered by name."""
+        found = self.listing()
+        if found is None:
+            raise self._no_container()
+        return found
+
+    def listing(self) -> list[ActivationObject] | None:
+        """Every activation object, ordered by name; None when the forest has no container
+        (never prepared for ADBA)."""
         try:
             self._connection.search(
                 self.container_dn,
@@ -237,9 +249,9 @@ class Directory:
                 attributes=list(ATTRIBUTES),
             )
         except ldap_errors.LDAPNoSuchObjectResult:
-            raise self._no_container() from None
+            return None
         found = [
-            ActivationObject.from_entry(item["dn"], item["attributes"])
+            ActivationObject.from_entry(item["dn"], item["attributes"], item.get("raw_attributes"))
             for item in self._connection.response
             if item.get("type") == "searchResEntry"
         ]

@@ -74,11 +74,30 @@ def check_name(name: object) -> str:
     return name
 
 
+ONLINE, OFFLINE = "online", "offline"
+_CID_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]")
+
+
 @dataclass(frozen=True)
 class AdbaRequest:
     name: str
     state: str
     key: ProductKey | None  # only with state=present
+    activation: str = ONLINE
+    confirmation_id: str | None = None  # digits only; offline only
+
+
+def check_confirmation_id(raw: object) -> str:
+    """The confirmation ID as Microsoft reads it out (groups of digits): only its digits are
+    sent, as slmgr /ad-activation-apply-cid takes one argument without blanks."""
+    digits = _CID_SEPARATORS.sub("", str(raw))
+    if not digits or not digits.isascii() or not digits.isdigit():
+        raise KmsInputError(
+            "confirmation_id",
+            "must hold digits only (in groups, separated by blanks or dashes or not).",
+            "Give the confirmation ID Microsoft's activation centre gave for the installation ID.",
+        )
+    return digits
 
 
 def parse_request(args: Mapping[str, Any]) -> AdbaRequest:
@@ -88,13 +107,41 @@ def parse_request(args: Mapping[str, Any]) -> AdbaRequest:
     if state == "present" and raw is None:
         raise KmsInputError("product_key", "is required with state=present.", "Give the CSVLK.")
     key = None if raw is None or state == "absent" else parse_key(raw, "product_key")
-    return AdbaRequest(name=name, state=state, key=key)
+    activation = str(args.get("activation") or ONLINE)
+    cid = args.get("confirmation_id")
+    if cid is not None and activation != OFFLINE:
+        raise KmsInputError(
+            "confirmation_id",
+            "is used only with activation=offline (the phone path).",
+            "Set activation: offline, or leave confirmation_id out.",
+        )
+    confirmation_id = None if cid is None or state == "absent" else check_confirmation_id(cid)
+    return AdbaRequest(name, state, key, activation, confirmation_id)
 
 
-def _guid(value: object) -> str | None:
-    if isinstance(value, bytes | bytearray) and len(value) == 16:
+# Octet-string attributes holding GUIDs: read from ldap3's raw_attributes (the bytes on the wire).
+# Without the schema (get_info=NONE) ldap3's decoded "attributes" may hold such a value as bytes
+# or as a str it decoded, so only the raw bytes are trusted.
+GUID_ATTRIBUTES = ("msSPP-CSVLKSkuId", "msSPP-KMSIds")
+
+
+def decode_guid(value: object) -> str | None:
+    """16 bytes as Active Directory stores a GUID (the first three fields little-endian, as
+    slmgr /ao-list shows msSPP-CSVLKSkuId), in the usual 8-4-4-4-12 form; None for anything
+    else (a value that is not 16 bytes is not a GUID, and is not guessed at)."""
+    if isinstance(value, bytes | bytearray | memoryview) and len(value) == 16:
         return str(uuid.UUID(bytes_le=bytes(value)))
     return None
+
+
+def _guids(raw: Mapping[str, Any], attributes: Mapping[str, Any], name: str) -> list[str]:
+    values = raw.get(name)
+    if values is None:  # no raw copy (not from ldap3): the decoded value, if it is bytes
+        values = attributes.get(name)
+    if values is None:
+        return []
+    items = values if isinstance(values, list | tuple) else [values]
+    return [guid for guid in (decode_guid(item) for item in items) if guid is not None]
 
 
 def _one(attributes: Mapping[str, Any], name: str) -> Any:
@@ -116,18 +163,21 @@ class ActivationObject:
     created: str | None
 
     @classmethod
-    def from_entry(cls, dn: str, attributes: Mapping[str, Any]) -> ActivationObject:
+    def from_entry(
+        cls, dn: str, attributes: Mapping[str, Any], raw: Mapping[str, Any] | None = None
+    ) -> ActivationObject:
+        raw = raw or {}
         rdn = str(_one(attributes, "cn") or dn.split(",", 1)[0].partition("=")[2])
-        kms_ids = attributes.get("msSPP-KMSIds") or []
+        sku_ids = _guids(raw, attributes, "msSPP-CSVLKSkuId")
         created = _one(attributes, "whenCreated")
         return cls(
             dn=dn,
             name=str(_one(attributes, "displayName") or rdn),
             rdn=rdn,
-            sku_id=_guid(_one(attributes, "msSPP-CSVLKSkuId")),
+            sku_id=sku_ids[0] if sku_ids else None,
             partial_product_key=_one(attributes, "msSPP-CSVLKPartialProductKey"),
             extended_pid=_one(attributes, "msSPP-CSVLKPid"),
-            kms_ids=tuple(g for g in (_guid(v) for v in kms_ids) if g is not None),
+            kms_ids=tuple(_guids(raw, attributes, "msSPP-KMSIds")),
             created=None if created is None else str(created),
         )
 

@@ -31,6 +31,7 @@ from ansible_collections.volact.kms.plugins.module_utils.windows.versions import
     surface_for,
 )
 from ansible_collections.volact.kms.plugins.module_utils.wsman.errors import WsmanFault
+from ansible_collections.volact.kms.plugins.module_utils.wsman.response import MethodResult
 from ansible_collections.volact.kms.plugins.module_utils.wsman.session import CimSession
 
 
@@ -178,7 +179,7 @@ class Spp:
         params: Mapping[str, Any] | None = None,
         types: Any = None,
         timeout: float | None = None,
-    ) -> None:
+    ) -> MethodResult:
         if method not in self.surface.service_methods:
             raise UnsupportedMethod(
                 f"{SERVICE_CLASS}.{method} does not exist on {self.surface.name} "
@@ -193,6 +194,7 @@ class Spp:
             timeout=timeout,
         )
         _check(method, result.return_value)
+        return result
 
     def _product(self, product: Product | str, method: str, timeout: float | None = None) -> None:
         product_id = product if isinstance(product, str) else product.id
@@ -212,6 +214,36 @@ class Spp:
             "DoActiveDirectoryOnlineActivation",
             {"ProductKey": key.value, "ActivationObjectName": name},
             {"ProductKey": "string", "ActivationObjectName": "string"},
+            timeout=ACTIVATE_TIMEOUT,
+        )
+
+    def ad_offline_installation_id(self, key: ProductKey) -> str:
+        """The installation ID to phone in for activating the forest with a CSVLK (slmgr
+        /ad-activation-get-iid). Windows computes it; nothing is stored."""
+        result = self._service(
+            "GenerateActiveDirectoryOfflineActivationId",
+            {"ProductKey": key.value},
+            {"ProductKey": "string"},
+        )
+        found = result.out.get("InstallationID")
+        if not found:
+            raise KmsError(
+                "GenerateActiveDirectoryOfflineActivationId answered without an InstallationID."
+            )
+        return str(found)
+
+    def ad_offline_deposit(self, key: ProductKey, confirmation_id: str, name: str) -> None:
+        """Activate the forest with the confirmation ID Microsoft gave for the installation ID:
+        an activation object ``name`` (slmgr /ad-activation-apply-cid). Windows writes to the
+        domain controller only, so it gets the activation timeout too."""
+        self._service(
+            "DepositActiveDirectoryOfflineActivationConfirmation",
+            {
+                "ProductKey": key.value,
+                "ConfirmationID": confirmation_id,
+                "ActivationObjectName": name,
+            },
+            {"ProductKey": "string", "ConfirmationID": "string", "ActivationObjectName": "string"},
             timeout=ACTIVATE_TIMEOUT,
         )
 

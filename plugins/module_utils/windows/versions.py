@@ -151,6 +151,9 @@ _METHODS_MODERN = _METHODS_WIN7 | {
     # the machine-wide activation type (slmgr /act-type without an activation ID), cleared by
     # client/activation_type.py when it changes the product's (§1.3, §1.6; MS-WMI81)
     "ClearVLActivationTypeEnabled",
+    # ... and by phone: slmgr /ad-activation-get-iid, /ad-activation-apply-cid (§1.3 GO-WMI).
+    "GenerateActiveDirectoryOfflineActivationId",
+    "DepositActiveDirectoryOfflineActivationConfirmation",
 }
 # SoftwareLicensingProduct methods this collection calls: on every version (§1.5).
 PRODUCT_METHODS = frozenset({"Activate", "UninstallProductKey"})

@@ -173,6 +173,7 @@ class Lab:
             self.forest.connect,
             rdn_form=self.variants["adba_object_rdn"],
             second_hop_hresult=int(self.variants["adba_second_hop"], 16),
+            dc_name_form=self.variants["ntdomain_dc_name"],
             default_acl=self.forest.default_acl,
         )
         # Members read activation objects as their own computer accounts (model/adba.py).

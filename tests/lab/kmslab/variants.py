@@ -141,7 +141,8 @@ CATALOG: tuple[Variant, ...] = (
         "activation object name>, or CN=<the CSVLK's SKU ID> with the name in displayName only",
         "unconfirmed: slmgr.vbs /del-ao builds CN=<name> from the name it is given and /ao-list "
         "shows displayName (older-windows-office-adba.md §4.3); public slmgr-ps matches the "
-        "object's RDN to the name (third-party); no capture of a real object",
+        "object's RDN to the name (third-party); no capture of a real object, and no public "
+        "/ao-list output or ADSI Edit view showing one was found (docs/adba.md)",
         scope="adba",
     ),
     Variant(
@@ -170,6 +171,17 @@ CATALOG: tuple[Variant, ...] = (
         "The default is the per-product override of /skms <host> <activation ID> (kms-facts.md "
         "§2.1)",
         scope="act_type",
+    ),
+    Variant(
+        "ntdomain_dc_name",
+        ("dns", "flat"),
+        "dns",
+        "the form of Win32_NTDomain.DomainControllerName, the DC the machine's locator names: "
+        "\\\\dc1.<domain> (DNS-style) or \\\\DC1 (flat)",
+        "unconfirmed: DOMAIN_CONTROLLER_INFO (dsgetdc.h) gives the DNS-style name 'if "
+        "available', else the flat one; which DsGetDcName flags the WMI provider passes is not "
+        "documented",
+        scope="adba",
     ),
 )
 

@@ -50,6 +50,7 @@ from kmslab.model.errors import HResult, SppFault
 from kmslab.model.keys import KeyKind, is_well_formed
 
 if TYPE_CHECKING:
+    from kmslab.model.directory import Directory
     from kmslab.model.keys import LabKey
     from kmslab.model.licenses import KeyState, LicenseSku
     from kmslab.model.spp import SoftwareProtection
@@ -68,7 +69,11 @@ def extended_pid(key: LabKey) -> str:
     return f"{digits[:5]}-{digits[5:10]}-{digits[10:13]}-{digits[13:19]}-03-1033-9600.0000-0012026"
 
 
-def online_activation(spp: SoftwareProtection, text: str, name: str) -> int:
+def forest_entry(
+    spp: SoftwareProtection, text: str, name: str
+) -> tuple[LabKey, Directory, ActivationObject]:
+    """Rules 1-6 (both online and offline activation apply them): the key, the name, the
+    machine's license and forest, the second hop and the container; the object to write."""
     machine = spp.machine
     key = machine.keys.lookup(text) if is_well_formed(text) else None
     if key is None or key.kind is not KeyKind.CSVLK:
@@ -86,9 +91,6 @@ def online_activation(spp: SoftwareProtection, text: str, name: str) -> int:
     if network is None or directory is None or not directory.joined(machine.domain):
         raise SppFault(ERROR_NO_SUCH_DOMAIN, f"{machine.fqdn} is not in the lab's forest")
     directory.preflight(machine.fqdn)
-    code = network.authority.activate(key, f"forest:{directory.domain}")
-    if code:
-        raise SppFault(code, f"online activation of {key!r} for the forest refused")
     group = HOST_KEY_GROUPS[key.group or ""]
     entry = ActivationObject(
         name=name,
@@ -98,6 +100,15 @@ def online_activation(spp: SoftwareProtection, text: str, name: str) -> int:
         partial_key=key.partial,
         license=f"lab online license for {group.name} ({key.masked})".encode(),
     )
+    return key, directory, entry
+
+
+def online_activation(spp: SoftwareProtection, text: str, name: str) -> int:
+    machine = spp.machine
+    key, directory, entry = forest_entry(spp, text, name)
+    code = machine.network.authority.activate(key, f"forest:{directory.domain}")
+    if code:
+        raise SppFault(code, f"online activation of {key!r} for the forest refused")
     directory.add(machine.fqdn, entry)
     return 0
 

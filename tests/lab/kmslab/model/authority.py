@@ -36,6 +36,16 @@ class ActivationAuthority:
         self.activations.append((key.masked, hardware_id))
         return 0
 
+    def confirm(self, key: LabKey, installation_id: str, forest: str) -> str | None:
+        """The activation centre on the phone: counts the activation of ``key`` for ``forest``
+        (like an online one) and gives the confirmation ID of ``installation_id``; None when
+        the key has no activation left (adba_offline.py has the lab's rule)."""
+        from kmslab.model.adba_offline import confirmation_for  # noqa: PLC0415 (it imports us)
+
+        if self.activate(key, f"forest:{forest}"):
+            return None
+        return confirmation_for(installation_id)
+
     def csvlk_usage(self, key: LabKey) -> tuple[int, int]:
         """(distinct hosts, activations) used so far by a host key."""
         used = self._csvlk.get(key.key, [])

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from kmslab.model import adba
+from kmslab.model import adba, adba_offline
 from kmslab.model.cim_classes import (
     CLASSES,
     COMPUTER_SYSTEM,
@@ -31,6 +31,7 @@ from kmslab.model.cim_classes import (
 )
 from kmslab.model.errors import CimError, CimErrorKind, HResult, LabTimeout, SppFault, hresult_text
 from kmslab.model.faults import MethodFault
+from kmslab.model.ntdomain import NTDOMAIN, ntdomain_properties
 from kmslab.model.ospp import (
     OSPP,
     OSPP_VERSION,
@@ -133,6 +134,7 @@ class CimProvider:
         many = {
             OS: lambda: [machine.os_properties()],
             COMPUTER_SYSTEM: lambda: [machine.computer_system_properties()],
+            NTDOMAIN: lambda: [ntdomain_properties(machine)],
             SERVICE: lambda: [service.to_dict() for service in machine.services],
             FIREWALL: lambda: [rule.to_dict() for rule in machine.firewall.rules.values()],
         }
@@ -158,6 +160,7 @@ class CimProvider:
             OSPP: lambda: [sku.id for sku in machine.ospp.skus] if machine.ospp else [],
             OS: lambda: [str(machine.os_properties()["Name"])],
             COMPUTER_SYSTEM: lambda: [str(machine.computer_system_properties()["Name"])],
+            NTDOMAIN: lambda: [str(ntdomain_properties(machine)["Name"])],
             FIREWALL: lambda: [rule.instance_id for rule in machine.firewall.rules.values()],
         }[spec.name]()
 
@@ -355,6 +358,17 @@ class CimProvider:
             "ClearKeyManagementServiceLookupDomain": spp.clear_lookup_domain,
             "DoActiveDirectoryOnlineActivation": lambda: adba.online_activation(
                 spp, str(v["ProductKey"]), str(v["ActivationObjectName"])
+            ),
+            "GenerateActiveDirectoryOfflineActivationId": lambda: (
+                adba_offline.generate_installation_id(spp, str(v["ProductKey"]))
+            ),
+            "DepositActiveDirectoryOfflineActivationConfirmation": lambda: (
+                adba_offline.deposit_confirmation(
+                    spp,
+                    str(v["ProductKey"]),
+                    str(v["ConfirmationID"]),
+                    str(v["ActivationObjectName"]),
+                )
             ),
         }
         return handlers[name]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kmslab.model.firewall import KEYS as FIREWALL_KEYS
+from kmslab.model.ntdomain import NTDOMAIN, NTDOMAIN_SCHEMA
 from kmslab.model.ospp import OSPP, OSPS, PRODUCT_SCHEMAS, SERVICE_SCHEMAS
 from kmslab.model.registry import StdRegProv
 from kmslab.model.views import (
@@ -108,6 +109,18 @@ CLASSES: dict[str, ClassSpec] = {
                 "DoActiveDirectoryOnlineActivation": MethodSpec(
                     (("ProductKey", "string"), ("ActivationObjectName", "string"))
                 ),
+                # slmgr /ad-activation-get-iid and /ad-activation-apply-cid (§1.3 GO-WMI,
+                # MS-WMI81; §4.3 SLMGR10 ADGetIID, ADActivatePhone): adba_offline.py.
+                "GenerateActiveDirectoryOfflineActivationId": MethodSpec(
+                    (("ProductKey", "string"),), writes=False
+                ),
+                "DepositActiveDirectoryOfflineActivationConfirmation": MethodSpec(
+                    (
+                        ("ProductKey", "string"),
+                        ("ConfirmationID", "string"),
+                        ("ActivationObjectName", "string"),
+                    )
+                ),
             },
             spp=True,
         ),
@@ -165,6 +178,8 @@ CLASSES: dict[str, ClassSpec] = {
         # Read-only; keyed by Logfile and RecordNumber (Microsoft's Win32_NTLogEvent page).
         ClassSpec(EVENT_LOG, (CIMV2,), ("Logfile", "RecordNumber"), NTLOG_EVENT_SCHEMA, {}),
         ClassSpec(COMPUTER_SYSTEM, (CIMV2,), ("Name",), COMPUTER_SYSTEM_SCHEMA, {}),
+        # The DC the machine's locator names (ntdomain.py); key Name (CIM_System's).
+        ClassSpec(NTDOMAIN, (CIMV2,), ("Name",), NTDOMAIN_SCHEMA, {}),
         # Keyed by CIM_PolicyRule's four keys, not InstanceID (older-windows-office-adba §7.2;
         # MS-NFR lists them among the class's properties).
         ClassSpec(

@@ -36,6 +36,7 @@ from ldap3.core import exceptions as ldap_errors
 from kmslab.model.errors import SppFault
 
 CONTAINER_RDN = "CN=Activation Objects,CN=Microsoft SPP,CN=Services"
+GUID_ATTRIBUTES = ("msSPP-CSVLKSkuId", "msSPP-KMSIds")  # 16-byte octet strings
 OBJECT_CLASS = "msSPP-ActivationObject"
 MAX_NAME = 40  # "must not exceed 40 Unicode characters" (MS-SLMGRDOC, §4.4)
 
@@ -66,15 +67,25 @@ class ActivationObject:
     pid: str
     partial_key: str
     license: bytes
+    # By phone (adba_offline.py): the installation ID and confirmation ID, instead of the online
+    # license; the phone license is lab-made like the online one.
+    phone: tuple[str, str] | None = None
 
     def attributes(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "displayName": self.name,
             "msSPP-CSVLKSkuId": uuid.UUID(self.sku_id).bytes_le,
             "msSPP-KMSIds": [uuid.UUID(kms_id).bytes_le for kms_id in self.kms_ids],
             "msSPP-CSVLKPid": self.pid,
             "msSPP-CSVLKPartialProductKey": self.partial_key,
-            "msSPP-OnlineLicense": self.license,
+        }
+        if self.phone is None:
+            return found | {"msSPP-OnlineLicense": self.license}
+        iid, cid = self.phone
+        return found | {
+            "msSPP-PhoneLicense": f"lab phone license ({self.partial_key})".encode(),
+            "msSPP-InstallationId": iid,
+            "msSPP-ConfirmationId": cid,
         }
 
 
@@ -98,6 +109,7 @@ class Directory:
         *,
         rdn_form: str = "name",
         second_hop_hresult: int = ERROR_DS_OPERATIONS_ERROR,
+        dc_name_form: str = "dns",
         default_acl: Callable[[str], None] | None = None,
     ) -> None:
         self.domain = domain.casefold()
@@ -105,6 +117,15 @@ class Directory:
         self._connect = connect
         self.rdn_form = rdn_form  # the variant adba_object_rdn
         self.second_hop_hresult = second_hop_hresult  # the variant adba_second_hop
+        self.dc_name_form = dc_name_form  # the variant ntdomain_dc_name
+        # The real DC (Samba, forest.py names it dc1.<domain>): the controller reads this one.
+        self.dc_fqdn = f"dc1.{self.domain}"
+        # Replication pending: per machine, another DC of the forest its locator moved to and
+        # Windows writes on. The lab runs one real DC, so that DC's objects wait in ``pending``
+        # (unreachable from the controller, as a DC in another site may be) until replicate().
+        self.write_elsewhere: dict[str, str] = {}
+        self.locator: dict[str, str] = {}
+        self.pending: list[tuple[str, dict[str, Any]]] = []
         # Gives a new object the class's default ACEs where the DC does not (forest.py)
         self._default_acl = default_acl
         # Per machine (fqdn): who the caller is, and whether its logon reaches the DC.
@@ -132,10 +153,35 @@ class Directory:
         finally:
             connection.unbind()
 
+    def dc_for(self, machine: str) -> str:
+        """The DC ``machine``'s locator names (Win32_NTDomain, ntdomain.py)."""
+        return self.locator.get(machine, self.dc_fqdn)
+
+    def replicate(self) -> None:
+        """Replication reaches the real DC: the objects written elsewhere appear in Samba."""
+        pending, self.pending = self.pending, []
+        connection = self._connect(Caller.ENTERPRISE_ADMIN)
+        try:
+            for dn, attributes in pending:
+                connection.add(dn, ["top", OBJECT_CLASS], attributes)
+        finally:
+            connection.unbind()
+        for dn, _attributes in pending:
+            if self._default_acl is not None:
+                self._default_acl(dn)
+
     def add(self, machine: str, entry: ActivationObject) -> str:
         """Write ``entry`` as ``machine``'s caller; its DN, or an SppFault with the HRESULT."""
         rdn = entry.name if self.rdn_form == "name" else entry.sku_id
         dn = f"CN={ldap3.utils.dn.escape_rdn(rdn)},{self.container_dn}"
+        elsewhere = self.write_elsewhere.get(machine)
+        if elsewhere is not None:
+            # The locator moved to that DC (lab rule: it is the one Windows found writable).
+            self.locator[machine] = elsewhere
+            if any(dn.casefold() == held.casefold() for held, _attributes in self.pending):
+                raise SppFault(ERROR_OBJECT_ALREADY_EXISTS, dn)
+            self.pending.append((dn, entry.attributes()))
+            return dn
         caller = self.callers.get(machine, Caller.ENTERPRISE_ADMIN)
         connection = self._connect(caller)
         try:
@@ -162,8 +208,18 @@ class Directory:
                 search_scope=ldap3.LEVEL,
                 attributes=ldap3.ALL_ATTRIBUTES,
             )
+            # Without the schema ldap3 decodes an octet string that happens to be valid UTF-8 as
+            # text; the GUID attributes are taken from the raw bytes instead, as Windows keeps them.
             return [
-                {"dn": entry.entry_dn, **entry.entry_attributes_as_dict}
+                {
+                    "dn": entry.entry_dn,
+                    **entry.entry_attributes_as_dict,
+                    **{
+                        name: list(entry.entry_raw_attributes[name])
+                        for name in GUID_ATTRIBUTES
+                        if name in entry.entry_raw_attributes
+                    },
+                }
                 for entry in connection.entries
             ]
         finally:

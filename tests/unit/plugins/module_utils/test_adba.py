@@ -114,7 +114,7 @@ def test_ldap_settings_refuse_what_cannot_work() -> None:
         (0x80072020, "second hop"),
         (0x80070005, "Enterprise Admins"),
         (0x80072030, "adprep /forestprep"),
-        (0x80071392, "name: an object named"),
+        (0x80071392, "another key of the same product already has an object"),
         (0x8007054B, "not a member of a domain"),
         (0xC004F050, "product_key:"),
         (0xC004C008, "used up its activations"),
