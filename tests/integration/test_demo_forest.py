@@ -26,6 +26,8 @@ pytestmark = [
 MACHINES = 36
 # The forest's members without ADBA (Windows 7, Server 2008 R2) and kms1's own 24 clients.
 COUNTED = 3 + 24
+# Windows 8 and later in the forest (adm1, a client too, activates from the object it made).
+BY_ADBA = {"adm1", "ad01", "ad02", "ad03", "ad04", "ad05", "ad06", "ad07"}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,14 @@ def test_the_forest_demo_runs_adba_and_kms_side_by_side(forest):
     assert len(recaps) == MACHINES
     assert set(recaps) == {"0"}
     audit = json.loads((report / "report.json").read_text())
-    assert (audit["summary"]["machines"], audit["summary"]["activated"]) == (MACHINES, MACHINES)
+    summary = audit["summary"]
+    assert (summary["machines"], summary["activated"]) == (MACHINES, MACHINES)
+    # kms1 activated its own host key online: neither by the forest nor by a KMS host.
+    assert (summary["activated_by_adba"], summary["activated_by_kms"]) == (len(BY_ADBA), COUNTED)
+    # audit.yml listed the forest's objects with kms_adba_object_info (kms_adba_hosts).
+    (listed,) = audit["adba"]["objects"]
+    assert listed["name"] == "Lab forest WS2022"
+    assert listed["machines"] == sorted(BY_ADBA)
     assert f"lab down: {MACHINES} machines" in out
 
 

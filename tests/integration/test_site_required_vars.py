@@ -33,8 +33,9 @@ def test_the_roles_have_required_variables_to_test():
     assert "kms_host_key" in REQUIRED
 
 
-# site.yml's ADBA play needs a machine of kms_adba_hosts to run (and check its variables) at all;
-# with no activation object to make it never reaches a directory, so the small lab will do.
+# site.yml's ADBA play needs a machine of kms_adba_hosts to run (and check its variables) at all:
+# for the kms_adba role's variables pc001 joins that group. The role stops at its variables, so
+# the directory named is never reached, and the small lab will do.
 ADBA_GROUP = {"kms_adba_hosts": {"hosts": {"pc001": None}}}
 ADBA_VARS = {"kms_adba_ldap_server": "dc1.ad.invalid", "kms_adba_objects": []}
 
@@ -42,14 +43,17 @@ ADBA_VARS = {"kms_adba_ldap_server": "dc1.ad.invalid", "kms_adba_objects": []}
 def site_with(lab, run_playbook, tmp_path, variables: dict[str, object]):
     """site.yml on the lab, with the lab's secrets file as extra vars, changed by ``variables``
     (a value of ``...`` leaves the variable out)."""
-    values = {**yaml.safe_load((lab.state_dir / "secrets.yml").read_text()), **ADBA_VARS}
-    values.update(variables)
+    adba = any(name.startswith("kms_adba_") for name in variables)
+    values = yaml.safe_load((lab.state_dir / "secrets.yml").read_text())
+    values.update({**ADBA_VARS, **variables} if adba else variables)
     values = {name: value for name, value in values.items() if value is not ...}
     extra = tmp_path / "vars.yml"
     extra.write_text(yaml.safe_dump(values))
-    groups = tmp_path / "adba-group.yml"
-    groups.write_text(yaml.safe_dump({"all": {"children": ADBA_GROUP}}))
-    args = ["-i", str(groups), "-e", f"@{extra}", "-e", "kms_publish_fqdn={{ kmslab_fqdn }}"]
+    args = ["-e", f"@{extra}", "-e", "kms_publish_fqdn={{ kmslab_fqdn }}"]
+    if adba:
+        groups = tmp_path / "adba-group.yml"
+        groups.write_text(yaml.safe_dump({"all": {"children": ADBA_GROUP}}))
+        args = ["-i", str(groups), *args]
     return run_playbook(lab, SITE, transport="ntlm", extra_args=args)
 
 
