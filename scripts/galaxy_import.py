@@ -66,8 +66,12 @@ def main(argv: list[str]) -> int:
         return 2
     artifact = Path(argv[0]).resolve()
     with tempfile.TemporaryDirectory(prefix="volact-galaxy-import.") as scratch:
+        # HOME in the scratch directory: a copy of this collection in ~/.ansible/collections (an
+        # ansible-lint run elsewhere installs one there) would shadow the artifact's own plugins
+        # and roles in the importer's lint.
         env = dict(
             os.environ,
+            HOME=scratch,
             GALAXY_IMPORTER_CONFIG=str(CONFIG),
             GALAXY_IMPORTER_TMP_ROOT_DIR=scratch,
             GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP=str(Path(scratch) / "ansible-tmp"),
