@@ -12,19 +12,26 @@ in the same repeat. See docs/performance.md for what is measured and how.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lab"))
-sys.path.insert(1, str(Path(__file__).resolve().parents[1] / ".venv" / "collections"))
+sys.path.insert(
+    1,
+    str(
+        Path(os.environ.get("VOLACT_VENV") or Path(__file__).resolve().parents[1] / ".venv")
+        / "collections"
+    ),
+)
 
 import argparse
 import datetime as dt
 import json
-import os
 import shlex
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -109,36 +116,52 @@ def main(argv: list[str] | None = None) -> int:
         },
         "notes": [],
     }
+    out.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:
+        # Written after every step: a late failure keeps what was measured before it
+        # (`--render` turns the file into the page).
+        results["seconds"] = round(time.monotonic() - began, 1)
+        results["load_average"]["end"] = os.getloadavg()
+        (out / "performance.json").write_text(json.dumps(results, indent=2) + "\n")
+
     with ThreadPoolExecutor(max_workers=1) as background:
         wired = None
         if "wire" not in skip:
             # A smoke run's figures mean nothing: its wire runs go alongside the fleet runs.
             wired = background.submit(wire.run, transports, repeat, log)
             if not args.smoke:
-                wired.result()
+                _wire(results, wired)
+                save()
         if "fleet" not in skip or ("profile" not in skip and profile_size):
-            found = fleets(args, plan, skip, profile_size)
-            results["notes"] += found.pop("notes")
-            results |= found
-        if wired is not None:
-            results["wire"] = [{"transport": r.transport, "rows": r.rows()} for r in wired.result()]
+            fleets(args, plan, skip, profile_size, found=results, save=save)
+        if wired is not None and "wire" not in results:
+            _wire(results, wired)
     if args.smoke:
         results["notes"].append(
             "Smoke run: the wire runs went alongside the fleet runs, and cProfile was skipped."
         )
-    results["seconds"] = round(time.monotonic() - began, 1)
-    results["load_average"]["end"] = os.getloadavg()
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "performance.json").write_text(json.dumps(results, indent=2) + "\n")
+    save()
     (out / "performance.md").write_text(report.render(results))
     log(f"wrote {out / 'performance.md'} and {out / 'performance.json'}")
     return 0
 
 
+def _wire(results: dict[str, Any], wired: Any) -> None:
+    results["wire"] = [{"transport": r.transport, "rows": r.rows()} for r in wired.result()]
+
+
 def fleets(
-    args: argparse.Namespace, plan: list[tuple[int, int]], skip: set[str], profile_size: int
-) -> dict[str, Any]:
-    found: dict[str, Any] = {"fleet": [], "notes": []}
+    args: argparse.Namespace,
+    plan: list[tuple[int, int]],
+    skip: set[str],
+    profile_size: int,
+    *,
+    found: dict[str, Any],
+    save: Callable[[], None],
+) -> None:
+    """Each fleet size in turn, into ``found`` (``fleet``, ``profile``), saved after each."""
+    found.setdefault("fleet", [])
     audit = fleet.AUDIT.exists()
     if not audit:
         found["notes"].append("playbooks/audit.yml is not in the tree: its fleet runs are skipped")
@@ -157,11 +180,12 @@ def fleets(
             measured["lab_start_seconds"] = round(lab.started_seconds, 2)
             if times:
                 found["fleet"].append(measured)
+                save()
             if size == profile_size and "profile" not in skip:
                 found["profile"] = profiling.run(
                     run, log, keep=args.keep_profiles, cprofile=not args.smoke
                 )
-    return found
+                save()
 
 
 if __name__ == "__main__":
