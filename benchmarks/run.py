@@ -1,6 +1,7 @@
 """The benchmark: wire cost per task, fleet-scale runs next to ansible-core's floor, a profile.
 
-    scripts/bench                                   # sizes 100 and 1000, 3 repeats
+    scripts/bench                                   # 100 and 1000, 3 repeats; 5000 once
+    scripts/bench --growth 0                        # without the run at 5,000 machines
     scripts/bench --sizes 100,1000:1 --repeat 3     # 1 repeat at 1,000 machines
     scripts/bench --smoke                           # tiny and quick; writes to a temp dir
 
@@ -45,6 +46,8 @@ from kmslab.presets import scale
 from runner import ROOT
 
 SMOKE_SIZE = 4
+# The growth run (docs/performance.md): one run at this size next to the largest of --sizes.
+GROWTH_SIZE = 5000
 
 
 def sizes(text: str, repeat: int) -> list[tuple[int, int]]:
@@ -62,6 +65,13 @@ def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     main.add_argument("--sizes", default="100,1000", help="fleet sizes, each SIZE or SIZE:REPEAT")
     main.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    main.add_argument(
+        "--growth",
+        type=int,
+        default=GROWTH_SIZE,
+        help="after the sizes, one run of site.yml and audit.yml with their floors at this "
+        "size, for the growth per machine (0: none)",
+    )
     main.add_argument("--forks", type=int, default=50)
     main.add_argument("--transport", default="ntlm", help="the fleet runs' inventory")
     main.add_argument("--wire-transports", default="ntlm,https")
@@ -94,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"wrote {page}")
         return 0
     plan = [(SMOKE_SIZE, 1)] if args.smoke else sizes(args.sizes, args.repeat)
+    growth = args.growth if "fleet" not in set(args.skip.split(",")) else 0
+    if args.smoke and growth:
+        growth = SMOKE_SIZE + 2  # the growth run's code, on a tiny fleet
     repeat = 1 if args.smoke else args.repeat
     transports = ["ntlm"] if args.smoke else args.wire_transports.split(",")
     skip = set(filter(None, args.skip.split(",")))
@@ -108,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_average": {"start": os.getloadavg()},
         "options": {
             "sizes": [{"hosts": size, "repeat": times} for size, times in plan],
+            "growth": growth,
             "repeat": repeat,
             "forks": args.forks,
             "transport": args.transport,
@@ -135,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
                 save()
         if "fleet" not in skip or ("profile" not in skip and profile_size):
             fleets(args, plan, skip, profile_size, found=results, save=save)
+        if growth:
+            grow(args, growth, found=results, save=save)
         if wired is not None and "wire" not in results:
             _wire(results, wired)
     if args.smoke:
@@ -186,6 +202,25 @@ def fleets(
                     run, log, keep=args.keep_profiles, cprofile=not args.smoke
                 )
                 save()
+
+
+def grow(
+    args: argparse.Namespace, size: int, *, found: dict[str, Any], save: Callable[[], None]
+) -> None:
+    """One run at ``size`` of site.yml and audit.yml with their floors: no memory runs, no peer
+    rows, no profile (the largest of --sizes has those); the page sets it next to that size."""
+    log(f"growth {size}: starting the lab")
+    with (
+        Lab(scale(size), http_port=0, https_port=0) as lab,
+        tempfile.TemporaryDirectory(prefix="volact-bench-fleet-") as scratch,
+    ):
+        run = fleet.FleetLab(lab, args.transport, args.forks, Path(scratch))
+        audit = fleet.AUDIT.exists()
+        measured = fleet.run_size(run, 1, log, audit=audit, peer=False, memory_runs=False)
+        measured["lab_start_seconds"] = round(lab.started_seconds, 2)
+        measured["growth_only"] = True
+        found.setdefault("fleet", []).append(measured)
+        save()
 
 
 if __name__ == "__main__":
