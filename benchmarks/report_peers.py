@@ -110,8 +110,8 @@ def _summary(jobs: Sequence[Mapping[str, Any]]) -> str:
         f"({TIMES}{cpu['win_shell_dlv'] / cpu['client_setup_key']:.2f}); `win_ping`, the least an "
         f"ansible.windows task can do, {cpu['win_ping']:.1f} ms. Each ansible.windows task sends "
         f"the target {sent['win_ping']:,.0f} to {sent['win_shell_dlv']:,.0f} bytes (the exec "
-        f"wrapper's manifest), ours {sent['client_setup_key']:,.0f}."
-    ) + _transport_lever(by_key)
+        f"wrapper's manifest), ours {sent['client_setup_key']:,.0f}." + _transport_lever(by_key)
+    )
 
 
 def _transport_lever(by_key: Mapping[str, Mapping[str, Any]]) -> str:

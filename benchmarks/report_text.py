@@ -330,11 +330,13 @@ def targets(sizes: Sequence[Mapping[str, Any]]) -> str:
 
 
 TARGETS_NOTE = (
-    "Where a target is not met, the reason is measured below: the floor gives every host as many "
-    "bare tasks as the measured run, so removing a cheap per-client task (the report of each "
-    "machine, now one task for the play) takes a floor task away too and lowers our CPU more than "
-    "the ratio; what is left per client is our module's task, whose own cost over a bare task "
-    "is its WS-Man requests and the NTLM handshake of a new connection in every worker "
-    '("One task on every client" and the profile below), the skipped retry task and the role\'s '
-    'argument check, and the registered results ("Memory as the fleet grows").'
+    "Where a target is not met, the reasons are measured below. The floor gives every host as "
+    "many bare tasks as the measured run, so removing a cheap per-client task (the report of each "
+    "machine, now one task for the play) takes a floor task away too: it lowers our CPU much more "
+    'than the ratio ("Issue 18: the levers weighed"). What is left per client is our module\'s '
+    "task, about twice a bare task's CPU: its WS-Man requests and the NTLM handshake of a new "
+    'connection in every worker ("One task on every client" and the profile below); then the '
+    "skipped retry task and the role's argument check. The main process's extra growth comes "
+    "with our tasks' results, of which registering them is a small part (\"Memory as the fleet "
+    'grows").'
 )
