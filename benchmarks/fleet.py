@@ -167,11 +167,18 @@ def _medians(runs: Sequence[Mapping[str, Any]]) -> dict[str, float]:
 
 
 def run_size(
-    fleet: FleetLab, repeat: int, log: Callable[[str], None], *, audit: bool, peer: bool = True
+    fleet: FleetLab,
+    repeat: int,
+    log: Callable[[str], None],
+    *,
+    audit: bool,
+    peer: bool = True,
+    memory_runs: bool = True,
 ) -> dict[str, Any]:
     """The first converging site.yml (not measured, but reported), then ``repeat`` rounds of
-    no-op site.yml and its floor, and audit.yml and its floor; then (``peer``) one task on every
-    client, ours next to the usual way and ansible.windows (``peers.py``)."""
+    no-op site.yml and its floor, and audit.yml and its floor; then (``memory_runs``) the memory
+    runs (``memory.py``) and (``peer``) one task on every client, ours next to the usual way and
+    ansible.windows (``peers.py``)."""
     log(f"fleet {fleet.size}: first site.yml run, converging (not measured)")
     first, first_numbers = fleet.play(SITE)
     if first.returncode != 0:
@@ -186,7 +193,7 @@ def run_size(
             scenario.once(fleet)
     site = scenarios[0] if scenarios else None
     found = None
-    if site is not None and site.floor_path is not None:
+    if memory_runs and site is not None and site.floor_path is not None:
         found = memory.run(fleet, SITE, site.floor_path, log)
     peer_jobs = peers.run(fleet, repeat, log) if peer and repeat else None
     return {

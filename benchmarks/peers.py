@@ -33,6 +33,12 @@ JOBS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
         {"volact.kms.kms_client_setup_key": {"discovery": True}},
     ),
     (
+        "client_setup_key_pywinrm",
+        "`volact.kms.kms_client_setup_key` (the same, over pywinrm: `VOLACT_KMS_LEAN_TRANSPORT=0`)",
+        "volact.kms",
+        {"volact.kms.kms_client_setup_key": {"discovery": True}},
+    ),
+    (
         "activation_info",
         "`volact.kms.kms_activation_info`",
         "volact.kms",
@@ -53,6 +59,8 @@ JOBS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
     ),
     ("win_ping", "`ansible.windows.win_ping`", "ansible.windows", {"ansible.windows.win_ping": {}}),
 )
+# The transport lever's before and after in the same run (plugins/plugin_utils/transport_lean.py).
+ENVIRONMENT = {"client_setup_key_pywinrm": {"VOLACT_KMS_LEAN_TRANSPORT": "0"}}
 NUMBERS = ("wall_seconds", "cpu_seconds", "cpu_ms_per_task", "largest_process_mb")
 NUMBERS += ("requests_per_task", "http_requests_per_task", "bytes_sent_per_task")
 NUMBERS += ("bytes_received_per_task", "lab_cpu_seconds")
@@ -85,7 +93,7 @@ def run_job(fleet: FleetLab, key: str, task: Mapping[str, Any]) -> dict[str, Any
     path.write_text(yaml.safe_dump(_play(key, task), sort_keys=False))
     command = playbook_command(path, fleet.inventories(), forks=fleet.forks, args=fleet.args())
     before = _totals(fleet)
-    run = measure(command, ansible_env(), cwd=fleet.work)
+    run = measure(command, ansible_env(ENVIRONMENT.get(key)), cwd=fleet.work)
     after = _totals(fleet)
     counts = recap(run.stdout)
     tasks = sum(tasks_run(c) for c in counts.values()) or 1

@@ -56,8 +56,8 @@ WORKER_STEPS = (
     ),
     ("- of which building the sender", "plugins/plugin_utils/wsman_transport.py sender_for"),
     ("- of which the requests (HTTP, NTLM)", "plugins/plugin_utils/transport_senders.py send"),
-    ("-- within them, the NTLM handshake", "winrm/transport.py setup_encryption"),
-    ("-- within them, requests' proxy lookups", "requests/utils.py resolve_proxies"),
+    ("-- within them, the NTLM handshake", "plugins/plugin_utils/transport_lean.py _ntlm"),
+    ("-- within them, the HTTP exchanges", "plugins/plugin_utils/transport_lean.py _post"),
     ("- of which closing the connection", "plugins/plugin_utils/transport_senders.py close"),
 )
 MAIN_STEPS = (

@@ -40,6 +40,8 @@ def machine(results: Mapping[str, Any]) -> str:
     m = results["machine"]
     options = results["options"]
     sizes = ", ".join(f"{s['hosts']:,} ({s['repeat']} runs)" for s in options["sizes"])
+    if options.get("growth"):
+        sizes += f"; growth run: {options['growth']:,} (1 run)"
     rows = [
         ("date (UTC)", results["date"]),
         ("command", f"`{results['command']}`"),
@@ -159,9 +161,12 @@ def fleet_section(size: Mapping[str, Any]) -> str:
         rows += fleet_rows(name, scenario)
     first = size["first_converging_site_run"]
     repeats = "/".join(str(n) for n in sorted({s["repeats"] for s in size["scenarios"].values()}))
+    runs = f"median of {repeats} runs"
+    if size.get("growth_only"):
+        runs = "one run (the growth run: no memory runs, peer rows or profile)"
     title = (
         f"### {size['hosts']:,} machines (1 KMS host, {size['hosts'] - 1:,} clients), "
-        f"forks {size['forks']}, {size['transport']}, median of {repeats} runs\n\n"
+        f"forks {size['forks']}, {size['transport']}, {runs}\n\n"
     )
     note = report_text.para(
         f"The first, converging `site.yml` run (not in the table) took {num(first['wall_seconds'])}"
@@ -181,6 +186,7 @@ def render(results: Mapping[str, Any]) -> str:
         parts.append(report_wire.more_than_one(results["wire"][0]["rows"]))
     if results.get("fleet"):
         parts.append(report_text.FLEET_INTRO)
+        parts.append(report_text.targets(results["fleet"]))
         parts += [fleet_section(size) for size in results["fleet"]]
         parts.append(report_text.growth(results["fleet"]))
         parts.append(report_memory.memory(results["fleet"]))

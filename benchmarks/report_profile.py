@@ -79,9 +79,9 @@ def handshake(sampled: Mapping[str, Any]) -> str:
         return ""
     return (
         para(
-            f"The NTLM handshake alone (`winrm.transport.setup_encryption`: three HTTP exchanges "
-            f"and the security context) is {ntlm:.1f} ms of each task, {100 * ntlm / whole:.0f}% "
-            "of it: the price of a new connection per task."
+            f"The NTLM handshake's negotiate and authenticate legs (`transport_lean.py`, `_ntlm`: "
+            f"two of its three HTTP exchanges and the security context) are {ntlm:.1f} ms of "
+            f"each task, {100 * ntlm / whole:.0f}% of it: the price of a new connection per task."
         )
         + "\n"
     )
@@ -187,15 +187,10 @@ this inventory.
 
 ### What is neither ours nor ansible-core's
 
-pywinrm on requests and urllib3, and NTLM with message encryption (requests-ntlm, pyspnego,
-cryptography), take most of a worker's CPU. A worker lives for one task, so every task opens a
-new HTTP connection and runs a new NTLM handshake (three HTTP exchanges, key derivation, RC4 and
-HMAC set-up) before its first envelope: no connection survives from one task to the next in
-ansible-core's process model. requests also reads the proxy settings from the environment again
-for every request (`requests.utils.resolve_proxies`, a step above); pywinrm already merged them
-into the session when it built it, so setting `trust_env = False` on that session would skip the
-repeat, but it would also change how requests treats the environment (`.netrc`, proxy
-variables): a decision for the transport's owner (docs/transport.md), not made here.
+urllib3 and NTLM with message encryption (pyspnego, cryptography) take a large share of a
+worker's CPU. A worker lives for one task, so every task opens a new HTTP connection and runs a
+new NTLM handshake (three HTTP exchanges, key derivation, RC4 and HMAC set-up) before its first
+envelope: no connection survives from one task to the next in ansible-core's process model.
 
 ### What is ours, and what was changed
 
@@ -228,4 +223,44 @@ The role's per-client tasks and `audit.yml`'s per-machine task now use no filter
 `audit.yml` gathers the report on the controller instead of with a `set_fact` on every machine:
 one task per machine instead of two. On the demo lab (34 machines), the controller CPU of a
 converged `site.yml` went from 7.9 s to 6.5 s (median of 3 runs each).
+
+### Issue 18: the levers weighed
+
+Measured, then shipped:
+
+- The transport (`plugins/plugin_utils/transport_lean.py`): the same HTTP exchanges pywinrm's
+  `Transport` makes, over urllib3 and pyspnego without requests' session, adapters, hooks and
+  proxy lookups around each envelope, for NTLM (with or without message encryption) and Basic
+  without a proxy; Kerberos, CredSSP, client certificates and proxies stay with pywinrm, and
+  `VOLACT_KMS_LEAN_TRANSPORT=0` sends everything through pywinrm. The lab counts the same HTTP
+  requests, connections and bytes for both (tests/integration/test_transport_lean.py). Its effect
+  in this run is the pywinrm row next to ours in "One task on every client" above; in a fresh
+  fork, building the sender, two WQL queries with NTLM and message encryption and closing took
+  23.1 ms of CPU over pywinrm and 18.0 ms lean (median of 40 forks each).
+- The `kms_client` role's report of each machine: one task for the play (one line per machine)
+  instead of a debug task on every client. Measured at 300 machines (outside the benchmark, same
+  lab, each run next to its floor, load average 7 to 11): the role's play on the clients took
+  58.6 s of controller CPU before and 43.8 s after, 25% less, and 62 s wall instead of 93; it
+  went from 1.68 to 1.65 times its floor, little, because the floor loses a bare task per client
+  too: the per-client debug cost 49.5 ms per client, a floor task 28 ms.
+
+Measured, not shipped:
+
+- Registering only what the role reads. Registering the converged client task's result costs the
+  main process 1.7 KiB per machine at 300 machines (85.9 MB against 85.4 MB without `register`,
+  a run outside the benchmark): the rest of its growth over the floor is ansible-core's linear
+  strategy holding every host's result of the running task ("Memory as the fleet grows").
+  ansible-core 2.21's register projections (`register:` as a mapping of names to expressions)
+  would keep only the activation state and the product name the role reads; ansible-core 2.20,
+  which the collection still supports (`meta/runtime.yml`), accepts only a variable name there
+  (`Task._validate_register`), so the role keeps registering the whole result. Neither would
+  bring the main process's growth within the target: that needs smaller results from the
+  modules themselves.
+- The retry of the machines below the threshold is a task on every client, skipped on a
+  converged fleet, whose `when` ansible-core evaluates in a worker per client (about 1.5 times a
+  floor task at 300 machines). One `run_once` task looping over the machines below the threshold
+  would spare those workers but retry the machines one after another in one worker and report a
+  failure against the wrong host: kept as it is.
+- The role's argument check (`meta/argument_specs.yml`) is one more task per client; it refuses
+  bad input before anything changes, so it stays.
 """

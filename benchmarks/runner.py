@@ -22,7 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
-COLLECTIONS = ROOT / ".venv" / "collections"
+# The venv scripts/setup built: VOLACT_VENV when set (scripts/bench, scripts/setup read it too).
+VENV = Path(os.environ.get("VOLACT_VENV") or ROOT / ".venv")
+COLLECTIONS = VENV / "collections"
 # ansible.windows for the peer rows (scripts/peer-collections, tests/requirements-bench.txt).
 PEER_COLLECTIONS = Path(sys.prefix) / "peer-collections"
 BENCH = ROOT / "benchmarks"

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ansible_collections.volact.kms.plugins.plugin_utils import transport_lean
 from ansible_collections.volact.kms.plugins.plugin_utils.transport_cleartext import (
     psrp_refusal,
     winrm_refusal,
@@ -154,6 +155,7 @@ class WinrmSender(Sender):
         self._failures: list[str] = []
         self._confirmed = False
         self._protocol: Any = None
+        self._lean: Any = None  # transport_lean.LeanChannel, False when pywinrm sends
         self._use_next()
 
     @property
@@ -194,6 +196,7 @@ class WinrmSender(Sender):
             if err is not None:
                 raise err
             self._protocol, self._current = protocol, candidate
+            self._lean = None
             self.settings = self._settings()
             return
 
@@ -248,16 +251,30 @@ class WinrmSender(Sender):
     def _post_once(self, payload: bytes, read_timeout: int | None) -> bytes:
         # Transport.send_message, not Protocol.send_message: the latter turns a w:TimedOut fault
         # into WinRMOperationTimeoutError and drops the body the protocol core wants to read.
+        # The same exchanges over urllib3 and pyspnego where transport_lean covers the settings
+        # (docs/performance.md: requests' cost per task); pywinrm's own Transport otherwise.
         transport = self._protocol.transport
+        if self._lean is None:
+            self._lean = transport_lean.channel_for(transport) or False
         default = transport.read_timeout_sec
         if read_timeout is not None:
             transport.read_timeout_sec = read_timeout
         try:
+            if self._lean:
+                return self._lean.send(payload)
             return bytes(transport.send_message(payload))
         finally:
             transport.read_timeout_sec = default
 
+    @property
+    def lean(self) -> bool:
+        """True when transport_lean, not pywinrm's Transport, carries the requests."""
+        return bool(self._lean)
+
     def close(self) -> None:
+        if self._lean:
+            self._lean.close()
+        self._lean = None
         if self._protocol is not None:
             self._protocol.transport.close_session()
 

@@ -24,7 +24,8 @@ from kmslab.presets import small
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-COLLECTIONS = ROOT / ".venv" / "collections"
+# The venv scripts/setup built: VOLACT_VENV when set (as scripts/test and scripts/setup read it).
+COLLECTIONS = Path(os.environ.get("VOLACT_VENV") or ROOT / ".venv") / "collections"
 
 
 @dataclass

@@ -129,7 +129,7 @@ def test_wire_rows_cover_every_module_both_states_and_the_usual_way(smoke) -> No
 
 def test_fleet_runs_sit_next_to_their_floor(smoke) -> None:
     results, page, _out = smoke
-    [size] = results["fleet"]
+    size, _growth = results["fleet"]
     assert size["hosts"] == 4
     assert size["forks"] == 50
     assert size["first_converging_site_run"]["returncode"] == 0
@@ -156,7 +156,7 @@ def test_fleet_runs_sit_next_to_their_floor(smoke) -> None:
 
 def test_memory_is_read_in_every_worker_and_in_the_main_process(smoke) -> None:
     results, page, _out = smoke
-    [size] = results["fleet"]
+    size, _growth = results["fleet"]
     found = size["memory"]
     ours, floor = found["ours"], found["floor"]
     # One worker per task result: none of them left out of the figures.
@@ -204,12 +204,13 @@ def test_the_profile_splits_the_controller_time_by_whose_code_it_is(smoke) -> No
 
 def test_one_task_on_every_client_next_to_ansible_windows(smoke) -> None:
     results, page, _out = smoke
-    [size] = results["fleet"]
+    size, _growth = results["fleet"]
     found = size["peers"]
     jobs = {job["key"]: job for job in found["jobs"]}
     assert set(jobs) == {
         "floor",
         "client_setup_key",
+        "client_setup_key_pywinrm",
         "activation_info",
         "raw_dlv",
         "win_shell_dlv",
@@ -227,5 +228,22 @@ def test_one_task_on_every_client_next_to_ansible_windows(smoke) -> None:
         assert jobs[key]["whose"] == "ansible.windows"
         assert jobs[key]["median"]["requests_per_task"] >= 6, key  # a shell and its manifest
         assert jobs[key]["median"]["bytes_sent_per_task"] > 100_000, key
+    # The transport lever's before and after: the same requests, the same bytes on the wire.
+    lean, pywinrm = jobs["client_setup_key"]["median"], jobs["client_setup_key_pywinrm"]["median"]
+    for number in ("requests_per_task", "http_requests_per_task", "bytes_sent_per_task"):
+        assert lean[number] == pywinrm[number], number
+    assert "Over pywinrm (`VOLACT_KMS_LEAN_TRANSPORT=0`) the same check costs" in page
     assert "## Next to ansible.windows on the whole fleet" in page
     assert "Public measurements, not ours" in page
+
+
+def test_the_growth_run_comes_last_and_is_set_next_to_the_size_before(smoke) -> None:
+    results, page, _out = smoke
+    *sizes, grown = results["fleet"]
+    assert grown["growth_only"] is True
+    assert grown["hosts"] == results["options"]["growth"] > sizes[-1]["hosts"]
+    assert grown["memory"] is None
+    assert grown["peers"] is None
+    assert set(grown["scenarios"]) == set(sizes[-1]["scenarios"])
+    assert f"### From {sizes[-1]['hosts']:,} to {grown['hosts']:,} machines" in page
+    assert "KiB per added machine" in page

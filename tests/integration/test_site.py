@@ -56,6 +56,19 @@ def test_first_run_deploys_publishes_and_activates_everyone(lab, deployed):
         assert lab.call(admin.windows_product, lab.machine(name))["LicenseStatus"] == 1, name
 
 
+def test_the_clients_outcomes_are_one_task_with_one_line_per_machine(lab, deployed):
+    # One worker for the whole play instead of one per client (docs/performance.md).
+    task = "Report each machine's outcome"
+    reports = [r for r in deployed.results if r["task"].endswith(task)]
+    assert len(reports) == 1, [r["host"] for r in reports]
+    lines = reports[0]["result"]["msg"]
+    clients = lab.names("client")
+    assert sorted(line.split(":", 1)[0] for line in lines) == sorted(clients)
+    for line in lines:
+        assert line.endswith(", activated"), line
+        assert "no Windows product" not in line, line
+
+
 def test_second_run_changes_nothing(lab, run_playbook, deployed):
     again = site(lab, run_playbook)
     assert again.rc == 0, again.output[-5000:]
