@@ -10,8 +10,8 @@ the same exchanges with the same libraries underneath (urllib3 for HTTP and TLS,
 NTLM, pywinrm's own ``Encryption`` for the message encryption framing), for the settings whose
 handling it repeats exactly:
 
-- authentication ``ntlm`` (requests-ntlm's handshake, channel binding over HTTPS as ``send_cbt``
-  says) or Basic (``basic``, ``plaintext``, ``ssl`` without a client certificate);
+- authentication ``ntlm`` over http (requests-ntlm's handshake) or Basic (``basic``,
+  ``plaintext``, ``ssl`` without a client certificate);
 - message encryption as ``Transport.build_session`` decides it (``always``; ``auto`` over http);
 - certificate validation as requests applies it: ``server_cert_validation`` ``validate`` with
   ``ca_trust_path`` (a file or a directory), or the environment's ``REQUESTS_CA_BUNDLE`` /
@@ -19,7 +19,11 @@ handling it repeats exactly:
 - no proxy: ``proxy`` is ``None``, or ``legacy_requests`` and the environment names no proxy
   for this endpoint.
 
-Anything else (Kerberos, CredSSP, client certificates, a proxy) returns ``None`` and pywinrm
+NTLM over https stays with pywinrm: its channel binding needs the server's certificate, which
+this file reads from the connection's socket, and Windows closes the connection on its first 401
+(``Connection: close``), so the socket is gone and the binding would be silently left out
+(requests-ntlm reads the certificate from the response's own stream). Anything else (Kerberos,
+CredSSP, client certificates, a proxy) returns ``None`` and pywinrm
 sends as before. Failures raise what pywinrm and requests raise for the same failure
 (``InvalidCredentialsError``, ``WinRMTransportError``, ``requests.exceptions``), so
 ``transport_errors.classify`` reads them the same way.
@@ -82,7 +86,10 @@ def plan_for(transport: Any) -> Plan | None:
         method = "basic"
     parts = urlsplit(transport.endpoint)
     scheme = parts.scheme.lower()
-    covered = method in ("ntlm", "basic") and scheme in ("http", "https") and parts.hostname
+    covered = (method == "ntlm" and scheme == "http") or (
+        method == "basic" and scheme in ("http", "https")
+    )
+    covered = covered and bool(parts.hostname)
     if not covered or _proxied(transport, transport.endpoint, scheme):
         return None
     # Transport.build_session: requests-ntlm offers encryption, Basic never does.
@@ -228,7 +235,8 @@ class LeanChannel:
         token = base64.b64encode(client.step() or b"").decode()
         second = self._post(body, {**extra, "Authorization": f"{kind} {token}"})
         if second.headers.get("set-cookie"):
-            self._cookie = second.headers["set-cookie"]
+            # name=value only, as a cookie jar sends it back; never its attributes.
+            self._cookie = second.headers["set-cookie"].split(";", 1)[0].strip()
         prefix = kind + " "
         offers = (v.lstrip() for v in second.headers.get("www-authenticate", "").split(","))
         value = next((v.strip() for v in offers if v.startswith(prefix)), None)
@@ -265,7 +273,9 @@ class LeanChannel:
 
     def _check(self, reply: _Reply) -> _Reply:
         """Transport._send_message_request: raise_for_status, then pywinrm's exceptions."""
-        if reply.status < 400:
+        # Only 2xx is an answer: a redirect's body is no SOAP reply (pywinrm follows redirects and
+        # fails on what it reaches; this file does not follow them and fails here).
+        if 200 <= reply.status < 300:
             return reply
         if reply.status == 401:
             raise InvalidCredentialsError("the specified credentials were rejected by the server")

@@ -269,6 +269,9 @@ def test_a_forest_not_prepared_for_adba_is_named(lab: Lab, run_playbook) -> None
         attributes = {"showInAdvancedViewOnly": "TRUE"}
         connection.add(container, ["top", "msSPP-ActivationObjectsContainer"], attributes)
         connection.unbind()
+        # Authenticated Users' read, as the prepared container had it: the members read the
+        # objects as their computer accounts, and Samba applies no class default here either.
+        lab.forest.default_acl(container)
 
     lab.call(remove)
     try:
