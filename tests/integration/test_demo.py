@@ -63,6 +63,7 @@ HEADERS = {
         "Edition",
         "Windows license",
         "Key",
+        "Activated by",
         "KMS host",
         "Office",
         "Attention",

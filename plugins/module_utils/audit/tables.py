@@ -254,6 +254,8 @@ def adba_view(model: Mapping[str, Any]) -> dict[str, Any]:
     forest = model.get("adba") or {"read": False, "objects": [], "unknown": []}
     by_adba, by_kms = summary.get("activated_by_adba", 0), summary.get("activated_by_kms", 0)
     return {
+        # A fleet with no ADBA and no forest read (KMS only): no section to read past.
+        "shown": bool(by_adba or forest.get("read")),
         "by_adba": by_adba,
         "by_kms": by_kms,
         "other": summary["machines"] - by_adba - by_kms,
