@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import breakdown
 import memory
 import peers
 import yaml
@@ -178,7 +179,7 @@ def run_size(
     """The first converging site.yml (not measured, but reported), then ``repeat`` rounds of
     no-op site.yml and its floor, and audit.yml and its floor; then (``memory_runs``) the memory
     runs (``memory.py``) and (``peer``) one task on every client, ours next to the usual way and
-    ansible.windows (``peers.py``)."""
+    ansible.windows (``peers.py``), and the clients' play task by task (``breakdown.py``)."""
     log(f"fleet {fleet.size}: first site.yml run, converging (not measured)")
     first, first_numbers = fleet.play(SITE)
     if first.returncode != 0:
@@ -196,6 +197,7 @@ def run_size(
     if memory_runs and site is not None and site.floor_path is not None:
         found = memory.run(fleet, SITE, site.floor_path, log)
     peer_jobs = peers.run(fleet, repeat, log) if peer and repeat else None
+    tasks = breakdown.run(fleet, repeat, log) if peer and repeat else None
     return {
         "hosts": fleet.size,
         "forks": fleet.forks,
@@ -204,4 +206,5 @@ def run_size(
         "scenarios": {s.name: s.result() for s in scenarios},
         "memory": found,
         "peers": peer_jobs,
+        "breakdown": tasks,
     }

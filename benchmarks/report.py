@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import report_breakdown
 import report_memory
 import report_peers
 import report_profile
@@ -191,6 +192,7 @@ def render(results: Mapping[str, Any]) -> str:
         parts.append(report_text.growth(results["fleet"]))
         parts.append(report_memory.memory(results["fleet"]))
         parts.append(report_peers.fleet_section(results["fleet"]))
+        parts.append(report_breakdown.breakdown(results["fleet"]))
     if results.get("profile"):
         parts.append(report_profile.profile(results["profile"]))
     parts.append(report_text.notes(results))

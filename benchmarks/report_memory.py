@@ -81,13 +81,11 @@ def _verdict(small: Mapping[str, Any], large: Mapping[str, Any]) -> str:
         f"per machine under `site.yml` and by {per_host['floor']:,.0f} KiB under its floor, "
         "ansible-core's own per-host state. The difference, "
         f"{per_host['ours'] - per_host['floor']:,.0f} KiB per machine, comes with our tasks' "
-        "results. Registering them is the smaller part: the converged client task on 299 "
-        "clients left the main process's peak at 85.9 MB registered and 85.4 MB not registered "
-        "(1.7 KiB per machine; its floor 80.1 and 80.0 MB; a run outside the benchmark). For "
-        "the rest, ansible-core's code points at its linear strategy (read, not measured apart): "
-        "it holds every host's result of the task being run until the task has ended on all "
-        "hosts (`results` in `ansible/plugins/strategy/linear.py`), so the peak holds one whole "
-        "result per machine, registered or not, and grows with the size of a result."
+        "results and tasks: ansible-core's linear strategy holds every host's result of the "
+        "task being run, with the task's own fields, until the task has ended on all hosts, so "
+        "the peak holds one whole result per machine, registered or not. \"The clients' play, "
+        'task by task" below measures what each task of the role holds per host in the main '
+        "process (`tracemalloc`), the role's argument check included."
     ]
     ours_small, ours_large = a["ours"]["our_tasks"], b["ours"]["our_tasks"]
     noop_small, noop_large = a["floor"]["noop_tasks"], b["floor"]["noop_tasks"]

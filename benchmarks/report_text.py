@@ -333,10 +333,11 @@ TARGETS_NOTE = (
     "Where a target is not met, the reasons are measured below. The floor gives every host as "
     "many bare tasks as the measured run, so removing a cheap per-client task (the report of each "
     "machine, now one task for the play) takes a floor task away too: it lowers our CPU much more "
-    'than the ratio ("Issue 18: the levers weighed"). What is left per client is our module\'s '
-    "task, about twice a bare task's CPU: its WS-Man requests and the NTLM handshake of a new "
-    'connection in every worker ("One task on every client" and the profile below); then the '
-    "skipped retry task and the role's argument check. The main process's extra growth comes "
-    "with our tasks' results, of which registering them is a small part (\"Memory as the fleet "
-    'grows").'
+    'than the ratio ("Issue 18: the levers weighed"). "The clients\' play, task by task" '
+    "measures each task of the clients' play alone on every client against a bare task: our "
+    "module's task costs the most over a bare task (its WS-Man requests and the NTLM handshake of "
+    'a new connection in every worker, "Where the controller\'s time goes"), then the skipped '
+    "retry task, the role's argument check and the one task that reports every machine. The "
+    "same section measures what the main process holds per host for each task (`tracemalloc`): "
+    "the task that holds the most sets the main process's peak and its growth per machine."
 )
