@@ -241,7 +241,12 @@ Measured, then shipped:
   only fetches a 401 (tests/integration/test_transport_lean.py). Its effect
   in this run is the pywinrm row next to ours in "One task on every client" above; in a fresh
   fork, building the sender, two WQL queries with NTLM and message encryption and closing took
-  23.1 ms of CPU over pywinrm and 18.0 ms lean (median of 40 forks each).
+  23.1 ms of CPU over pywinrm and 18.0 ms lean (median of 40 forks each, on a machine shared with
+  other work). Sending the negotiate token with the first request, measured the same way on a
+  quiet machine (load average about 1), two runs of each: 7.7 and 8.1 ms, against 8.1 and 8.2 ms
+  with the anonymous request first and 9.9 and 10.7 ms over pywinrm. Its CPU gain is small; what
+  it saves is a round trip per task, which a real network charges in wall time, and the bytes of
+  that request and its 401.
 - The `kms_client` role's report of each machine: one task for the play (one line per machine)
   instead of a debug task on every client. Measured at 300 machines (outside the benchmark, same
   lab, each run next to its floor, load average 7 to 11): the role's play on the clients took
@@ -259,13 +264,31 @@ Measured, not shipped:
   would keep only the activation state and the product name the role reads; ansible-core 2.20,
   which the collection still supports (`meta/runtime.yml`), accepts only a variable name there
   (`Task._validate_register`), so the role keeps registering the whole result. Neither would
-  bring the main process's growth within the target: that needs smaller results from the
-  modules themselves.
+  bring the main process's growth within the target ("The clients' play, task by task" measures
+  what each task holds).
 - The retry of the machines below the threshold is a task on every client, skipped on a
   converged fleet, whose `when` ansible-core evaluates in a worker per client (about 1.5 times a
   floor task at 300 machines). One `run_once` task looping over the machines below the threshold
   would spare those workers but retry the machines one after another in one worker and report a
   failure against the wrong host: kept as it is.
 - The role's argument check (`meta/argument_specs.yml`) is one more task per client; it refuses
-  bad input before anything changes, so it stays.
+  bad input before anything changes, so it stays. Its result weighs more in the main process than
+  any other task's ("The clients' play, task by task"): the task's arguments, the role's whole
+  argument spec, travel back with every host's result, and ansible-core tags every string it
+  loads from YAML with where it came from. The `kms_client` role's options, loaded by
+  ansible-core's `DataLoader`, pickled as the task's arguments and unpickled 300 times: 42.7 KiB
+  each; without the descriptions 26.5 KiB; the same data as plain strings 6.9 KiB (a run outside
+  the benchmark). A role has no way to hand ansible-core an untagged spec or to check its
+  arguments once per play, and the descriptions are the role's documentation (`ansible-doc -t
+  role`), so the check stays as it is.
+- Skipping pyspnego's LM hash: given a password, pyspnego computes the LM hash with its own
+  pure-Python DES although NTLMv2 never uses it; handing it the NT hash instead (its documented
+  `LM:NT` form) saved 0.7 ms of a task's CPU in a fresh fork (building the sender, two queries
+  and closing: 8.1 and 7.7 ms against 7.4 and 7.0 ms, two runs each of 40 forks, medians; the
+  hash computed before the fork).
+  About 1% of a task, for a password-equivalent hash kept in the worker: not shipped.
+- Freezing the garbage collector in the worker (`gc.freeze()`, so that a collection would not
+  walk, and so copy, every object inherited from the main process): no collection ran during the
+  transport's part of a task in a fresh fork of a process holding 900,000 objects, so there is
+  nothing for it to save there.
 """

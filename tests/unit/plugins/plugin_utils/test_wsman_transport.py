@@ -810,13 +810,14 @@ def test_winrm_tries_the_next_transport_in_the_list_like_the_plugin(stub: Stub) 
     assert sender.settings.auth == "ntlm"
     assert sender.send(ENUMERATE.format(n=1)) == REPLY
     assert sender.settings.auth == "basic"
-    # Without message encryption ntlm has no context-setup POST: its first POST carries no
-    # credentials and is refused (the stub only offers Basic); then basic sends the envelope.
+    # Without message encryption ntlm has no context-setup POST: its first POST carries the
+    # envelope with its negotiate token and is refused (the stub only offers Basic, so no
+    # challenge comes back); then basic sends the envelope.
     envelope = ENUMERATE.format(n=1).encode()
     sent = [
         (seen.headers.get("Authorization", "").split(" ")[0], seen.body) for seen in stub.requests
     ]
-    assert sent == [("", envelope), ("Basic", envelope)]
+    assert sent == [("Negotiate", envelope), ("Basic", envelope)]
 
 
 @FLAVOURS
