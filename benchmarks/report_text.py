@@ -339,8 +339,9 @@ def _audit_reason(at: Mapping[str, Any]) -> str:
     return (
         "\n"
         + para(
-            f"`audit.yml` runs one task on every machine, `kms_activation_info`, which alone on every "
-            f'client costs {TIMES}{alone:.2f} a bare task ("One task on every client": its three '
+            "`audit.yml` runs one task on every machine, `kms_activation_info`, which alone on "
+            f'every client costs {TIMES}{alone:.2f} a bare task ("One task on every client": its '
+            "three "
             "WS-Man requests over a new NTLM-authenticated connection); the rest of its "
             f"{TIMES}{audit['ratio_to_floor']['cpu_seconds']:.2f} is the report, built on the "
             "controller from every machine's result, read through `hostvars` one machine at a time."
@@ -354,10 +355,8 @@ TARGETS_NOTE = (
     "many bare tasks as the measured run, so removing a cheap per-client task (the report of each "
     "machine, now one task for the play) takes a floor task away too: it lowers our CPU much more "
     'than the ratio ("Issue 18: the levers weighed"). "The clients\' play, task by task" '
-    "measures each task of the clients' play alone on every client against a bare task: our "
-    "module's task costs the most over a bare task (its WS-Man requests and the NTLM handshake of "
-    'a new connection in every worker, "Where the controller\'s time goes"), then the skipped '
-    "retry task, the role's argument check and the one task that reports every machine. The "
-    "same section measures what the main process holds per host for each task (`tracemalloc`): "
-    "the task that holds the most sets the main process's peak and its growth per machine."
+    "measures each task of the clients' play alone on every client against a bare task (where "
+    "our module's task spends its time is in \"Where the controller's time goes\"), and what the "
+    "main process holds per host for each task (`tracemalloc`): the task that holds the most "
+    "sets the main process's peak and so its growth per machine."
 )
