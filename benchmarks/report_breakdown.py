@@ -28,6 +28,10 @@ HELD_INTRO = (
 )
 
 
+# Tasks that run once for the whole play (run_once).
+ONCE = ("report",)
+
+
 def _held(found: Mapping[str, Any]) -> list[tuple[str, float, float]]:
     return [
         (
@@ -50,37 +54,51 @@ def section(size: Mapping[str, Any]) -> str:
         f"### Task by task: {size['hosts']:,} machines ({found['clients']:,} clients), "
         f"forks {size['forks']}, median of {found['repeats']} runs\n\n"
     )
+    floor, role = by_key.get("floor"), by_key.get("role")
+    bare = floor["cpu_ms_per_client"] if floor else 0.0
+    per_client = role["tasks"] / max(found["clients"], 1) if role else 0.0
+    ratio = role["cpu_ms_per_client"] / (bare * per_client) if role and bare else None
+
+    def times(row: Mapping[str, Any]) -> str:
+        if row["key"] == "role" and ratio is not None:
+            return f"{TIMES}{ratio:.2f} its floor ({per_client:.1f} bare tasks)"
+        if row["key"] in ONCE or row["times_floor_task"] is None:
+            return "-"  # one task for the whole play: its CPU is spread over the clients
+        return f"{TIMES}{row['times_floor_task']:.2f}"
+
     cells = [
         (
             row["name"] + (" **(failed)**" if row["failed"] else ""),
             f"{row['tasks']:,}",
             f"{row['cpu_ms_per_client']:.1f}",
-            "-" if row["times_floor_task"] is None else f"{TIMES}{row['times_floor_task']:.2f}",
+            times(row),
         )
         for row in rows
     ]
     header = ("play on every client", "tasks in the recap", "CPU ms per client")
     header += (f"{TIMES} a bare task",)
     text = title + table(header, cells) + "\n"
-    floor, role = by_key.get("floor"), by_key.get("role")
-    if floor and role and floor["cpu_ms_per_client"]:
-        per_client = role["tasks"] / max(found["clients"], 1)
-        ratio = role["cpu_ms_per_client"] / (floor["cpu_ms_per_client"] * per_client)
-        whole, bare = role["cpu_ms_per_client"], floor["cpu_ms_per_client"]
+    if role and ratio is not None:
+        whole = role["cpu_ms_per_client"]
         parts = [
-            f"The whole role costs {whole:.1f} ms of controller CPU per client, "
-            f"{per_client:.1f} tasks in its recap: {TIMES}{ratio:.2f} as many bare tasks "
-            f"({bare:.1f} ms each)."
+            f"The whole role costs {whole:.1f} ms of controller CPU per client, {per_client:.1f} "
+            f"tasks per client in its recap: {TIMES}{ratio:.2f} its floor of as many bare tasks "
+            f"({bare:.1f} ms each), {whole - bare * per_client:+.1f} ms per client."
         ]
-        single = [by_key[k] for k in ("argument_check", "setup", "retry", "report") if k in by_key]
-        if single:
-            above = [(r["key"].replace("_", " "), r["cpu_ms_per_client"] - bare) for r in single]
+        each = [by_key[k] for k in ("argument_check", "setup", "retry") if k in by_key]
+        once = [by_key[k] for k in ONCE if k in by_key]
+        above = [(r["key"].replace("_", " "), r["cpu_ms_per_client"] - bare) for r in each]
+        above += [(r["key"], r["cpu_ms_per_client"]) for r in once]
+        if above:
             summed = sum(ms for _key, ms in above)
             parts.append(
-                "Above a bare task each: "
+                "Of it, above a bare task: "
                 + ", ".join(f"{key} {ms:+.1f} ms" for key, ms in above)
-                + f" (together {summed:+.1f} ms per client; each play alone also pays its own "
-                "start, which the bare task's play pays too)."
+                + f" (the report, one task for the play, in all): {summed:+.1f} ms per client "
+                "together, each play alone paying its own start as the bare task's play does. "
+                f"The rest, {whole - bare * per_client - summed:+.1f} ms, is in the role's other "
+                "tasks, which run once for the play (the KMS hosts' counts), and in what a play "
+                "of the role's tasks costs beyond one-task plays."
             )
         setup, literal = by_key.get("setup"), by_key.get("setup_literal")
         if setup and literal:

@@ -287,6 +287,15 @@ Measured, not shipped:
   and closing: 8.1 and 7.7 ms against 7.4 and 7.0 ms, two runs each of 40 forks, medians; the
   hash computed before the fork).
   About 1% of a task, for a password-equivalent hash kept in the worker: not shipped.
+- Fewer template expressions in the role's task. The task-by-task rows above put the templating
+  of the `kms_client` role's eleven option expressions at about 11 to 16 ms per client, a third
+  to a half of a bare task. In a fresh fork of a process that had imported ansible-core,
+  templating eleven one-variable expressions (`{{ x }}`) with the role's defaults took 11.6 ms,
+  one such expression 3.6 ms (warm: 6.2 and 0.5 ms; medians of 30 forks and 50 calls; a run
+  outside the benchmark); one expression building the whole option mapping with the `combine`
+  filter took 23.6 ms, for loading the filter plugins. Handing the module the role's values in
+  fewer expressions, without filters, is the next lever; it was measured after this run's code
+  was fixed and is not in it.
 - Freezing the garbage collector in the worker (`gc.freeze()`, so that a collection would not
   walk, and so copy, every object inherited from the main process): no collection ran during the
   transport's part of a task in a fresh fork of a process holding 900,000 objects, so there is

@@ -159,17 +159,22 @@ def wire_summary(rows: Sequence[Mapping[str, Any]]) -> str:
             "the reads and the read-back included; the usual `/ipk` then `/ato`, without any "
             f"check first, costs {usual_change['requests']:g}."
         )
-    legs = [
-        (row["http_requests"] - row["requests"]) / row["connections"]
-        for row in rows
-        if row["connections"]
-    ]
-    if legs:
-        extra = sorted(legs)[len(legs) // 2]
-        sentences.append(
-            f"HTTP requests beyond the WS-Man requests: {extra:g} per connection"
-            + (" (the NTLM handshake before the first envelope)." if extra else ".")
+
+    def legs(ours: bool) -> float | None:
+        found = sorted(
+            (row["http_requests"] - row["requests"]) / row["connections"]
+            for row in rows
+            if row["connections"] and (row["approach"] == "volact.kms") == ours
         )
+        return found[len(found) // 2] if found else None
+
+    mine, theirs = legs(True), legs(False)
+    if mine is not None:
+        sentence = f"HTTP requests beyond the WS-Man requests: {mine:g} per connection"
+        sentence += " (the NTLM handshake before the first envelope)" if mine else ""
+        if theirs is not None and theirs != mine:
+            sentence += f"; {theirs:g} for the others, over pywinrm"
+        sentences.append(sentence + ".")
     return para(" ".join(sentences)) + "\n"
 
 
