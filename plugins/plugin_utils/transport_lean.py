@@ -43,7 +43,7 @@ try:
     import urllib3
     from requests.auth import _basic_auth_str
     from requests.utils import DEFAULT_ACCEPT_ENCODING, DEFAULT_CA_BUNDLE_PATH, get_environ_proxies
-    from requests_ntlm.requests_ntlm import ShimSessionSecurity, _get_certificate_hash
+    from requests_ntlm.requests_ntlm import ShimSessionSecurity
     from urllib3.exceptions import (
         ConnectTimeoutError,
         DecodeError,
@@ -138,7 +138,6 @@ class _Reply:
     status: int
     headers: Any
     content: bytes
-    peer_certificate: bytes | None
 
     @property
     def request(self) -> _Reply:
@@ -237,7 +236,6 @@ class LeanChannel:
             t.username,
             t.password,
             protocol="ntlm",
-            channel_bindings=self._channel_bindings(first),
             hostname=self._plan.host,
             service="http",
             options=options,
@@ -266,16 +264,6 @@ class LeanChannel:
         if self._plan.encrypt:
             self._encryption = Encryption(_Session(ShimSessionSecurity(client)), "ntlm")  # type: ignore[arg-type]
         return third
-
-    def _channel_bindings(self, first: _Reply | None) -> Any:
-        if first is None or self._plan.scheme != "https" or not self._transport.send_cbt:
-            return None
-        digest = _get_certificate_hash(first.peer_certificate) if first.peer_certificate else None
-        if not digest:
-            return None
-        return spnego.channel_bindings.GssChannelBindings(
-            application_data=b"tls-server-end-point:" + digest
-        )
 
     def _encrypt(self, message: bytes) -> tuple[bytes, str]:
         enc = self._encryption
@@ -322,15 +310,13 @@ class LeanChannel:
             )
         except Exception as exc:  # mapped as requests' HTTPAdapter.send maps it
             raise _as_requests_error(exc) from exc
-        sock = getattr(response.connection, "sock", None)
-        peer = sock.getpeercert(True) if hasattr(sock, "getpeercert") else None
         try:
             content = response.read(decode_content=True)
         except Exception as exc:  # as requests' Response.iter_content maps it
             raise _as_read_error(exc) from exc
         finally:
             response.release_conn()
-        return _Reply(self._url, response.status, response.headers, content, peer)
+        return _Reply(self._url, response.status, response.headers, content)
 
 
 def _as_read_error(exc: BaseException) -> BaseException:
